@@ -1,0 +1,12 @@
+"""The schema's metadata: every ORM row class registers here through advanced-alchemy's bases.
+
+Alembic compares this metadata with the database when generating migrations, so each row
+module must be imported below.
+"""
+
+from __future__ import annotations
+
+from advanced_alchemy.base import metadata_registry
+from sqlalchemy import MetaData
+
+metadata: MetaData = metadata_registry.get()

@@ -1,0 +1,55 @@
+"""Sentry, started at the top of each process when a DSN is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sentry_sdk
+from sentry_sdk.integrations import Integration
+from sentry_sdk.integrations.logging import ignore_logger
+
+IsExpected = Callable[[BaseException], bool]
+
+# The edge logs each unhandled error under this name after the framework integration has
+# already reported it; Sentry must not turn that log line into a second event.
+UNHANDLED_LOGGER = "cap_portal.unhandled"
+
+
+def init_sentry(
+    *,
+    dsn: str | None,
+    environment: str,
+    release: str,
+    traces_sample_rate: float,
+    is_expected: IsExpected,
+    integrations: Sequence[Integration] = (),
+) -> bool:
+    """Start Sentry; return False (and do nothing) without a DSN.
+
+    ``is_expected`` tells which exceptions are business as usual (a refused rule, a missing
+    record: the 4xx family). Those are dropped so Sentry only sees real faults.
+    """
+    if not dsn:
+        return False
+    ignore_logger(UNHANDLED_LOGGER)
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        traces_sample_rate=traces_sample_rate,
+        integrations=list(integrations),
+        send_default_pii=False,
+        before_send=_drop_expected(is_expected),
+    )
+    return True
+
+
+def _drop_expected(is_expected: IsExpected) -> Callable[[Any, Any], Any]:
+    def before_send(event: Any, hint: Any) -> Any:
+        exc_info = hint.get("exc_info") if hint else None
+        if exc_info and exc_info[1] is not None and is_expected(exc_info[1]):
+            return None
+        return event
+
+    return before_send

@@ -1,0 +1,48 @@
+"""Ports: the small interfaces the domain needs from the outside world.
+
+Adapters satisfy them structurally; tests use the hand-written fakes in tests/fakes.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+
+class Clock(Protocol):
+    """Where "now" comes from, so that rules about today, months and lock times are testable."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One business transaction: ``async with uow: ...; await uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls everything back; repositories never commit.
+    """
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class DependencyProbe(Protocol):
+    """Answers whether one dependency (the database, Redis, ...) is reachable right now."""
+
+    name: str
+
+    async def check(self) -> None:
+        """Return when the dependency answers; raise any exception when it does not."""
+        ...

@@ -1,0 +1,106 @@
+"""The long-running processes: web server, worker and scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Literal
+
+import click
+
+from adapters.logging import configure_logging
+from adapters.sentry import init_sentry
+from entrypoints.http.errors import is_expected
+from entrypoints.settings import Settings, load_settings
+
+Server = Literal["uvicorn", "granian"]
+APP_FACTORY = "entrypoints.http.app:app_from_environment"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+@click.option("--server", type=click.Choice(["uvicorn", "granian"]), default="granian", show_default=True)
+def run(host: str, port: int, workers: int, server: Server) -> None:
+    """Run the web API server."""
+    settings = load_settings()  # fail fast, with one clear line, before any worker forks
+    settings.require_database_url()
+    settings.require_redis_url()
+    configure_logging("web", settings.log_level)
+    if server == "granian":
+        _run_granian(host, port, workers)
+    else:
+        _run_uvicorn(host, port, workers)
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def _run_granian(host: str, port: int, workers: int) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server as Granian
+
+    Granian(
+        APP_FACTORY,
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        log_enabled=False,
+        respawn_failed_workers=True,
+    ).serve()
+
+
+@click.command()
+def worker() -> None:
+    """Run the background job worker (filled in by the jobs capability)."""
+    _run_until_signalled("worker", load_settings())
+
+
+@click.command()
+def scheduler() -> None:
+    """Run the delayed/cron job scheduler (filled in by the jobs capability)."""
+    _run_until_signalled("scheduler", load_settings())
+
+
+def start_process(name: str, settings: Settings) -> logging.Logger:
+    """What every process does first: structured logs, then Sentry (before anything can fail)."""
+    configure_logging(name, settings.log_level)
+    init_sentry(
+        dsn=settings.sentry_dsn,
+        environment=settings.app_env,
+        release=settings.app_version,
+        traces_sample_rate=settings.sentry_traces_sample_rate,
+        is_expected=is_expected,
+    )
+    return logging.getLogger(f"cap_portal.{name}")
+
+
+def _run_until_signalled(name: str, settings: Settings) -> None:
+    logger = start_process(name, settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    logger.info(f"{name} started", extra={"environment": settings.app_env})
+    stop.wait()
+    logger.info(f"{name} stopped")
+
+
+COMMANDS = [run, worker, scheduler]

@@ -1,0 +1,99 @@
+"""The web process's composition root: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.types import ControllerRouterHandler
+
+from adapters.logging import configure_logging
+from adapters.sentry import init_sentry
+from entrypoints.http import system
+from entrypoints.http.api_keys import ApiKeyRing
+from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
+from entrypoints.http.request_id import request_id_middleware
+from entrypoints.http.services import WebServices, build_web_services
+from entrypoints.settings import Settings, load_settings
+
+ServicesFactory = Callable[[Settings], WebServices]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services_factory: ServicesFactory = build_web_services,
+    extra_routes: Sequence[ControllerRouterHandler] = (),
+    configure_process: bool = True,
+) -> Litestar:
+    """Build the Litestar app. Nothing connects until the first request needs it.
+
+    ``configure_process`` sets up logging and Sentry for a real server process; tests that build
+    many apps in one process switch it off.
+    """
+    settings = settings or load_settings()
+    if configure_process:
+        configure_logging("web", settings.log_level)
+        init_sentry(
+            dsn=settings.sentry_dsn,
+            environment=settings.app_env,
+            release=settings.app_version,
+            traces_sample_rate=settings.sentry_traces_sample_rate,
+            is_expected=is_expected,
+        )
+    services = services_factory(settings)
+    app = Litestar(
+        route_handlers=[*system.ROUTES, *extra_routes],
+        state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),
+        lifespan=[_closing(services)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=_cors(settings),
+        openapi_config=_openapi(settings),
+        request_max_body_size=settings.max_request_body_bytes,
+        logging_config=None,
+        debug=False,
+    )
+    # Outermost, around Litestar's own error handling and CORS, so that every response (an
+    # unknown route's 404 and a CORS preflight included) gets a request id and an access line.
+    app.asgi_handler = request_id_middleware(app.asgi_handler)
+    return app
+
+
+def _closing(services: WebServices) -> Callable[[Litestar], Any]:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.close()
+
+    return lifespan
+
+
+def _cors(settings: Settings) -> CORSConfig:
+    return CORSConfig(
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+    )
+
+
+def _openapi(settings: Settings) -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="CAP Colorado Childcare Portal API",
+        version=settings.app_version,
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Factory for ASGI servers (``uvicorn --factory entrypoints.http.app:app_from_environment``)."""
+    return create_app()

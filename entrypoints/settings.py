@@ -1,0 +1,185 @@
+"""The one typed settings object, loaded from the environment and an optional ``.env``.
+
+Nothing else reads ``os.environ``: each composition root calls :func:`load_settings` once and
+hands the values down. A missing or malformed value stops the process with one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+AppEnv = Literal["development", "testing", "staging", "production"]
+APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    app_env: AppEnv = "development"
+    app_version: str = "local"
+    database_url: str | None = None
+    redis_url: str | None = None
+    api_keys: tuple[str, ...] = ()
+    sentry_dsn: str | None = None
+    sentry_traces_sample_rate: float = 0.0
+    cors_origins: tuple[str, ...] = ()
+    frontend_url: str = "http://localhost:5173"
+    business_timezone: str = "America/Denver"
+    cap_data_dir: Path = PROJECT_ROOT / ".cap-data"
+    log_level: str = "INFO"
+    max_request_body_bytes: int = 1_048_576
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """CORS origins; the frontend's own origin when none are listed."""
+        return list(self.cors_origins) or [self.frontend_url.rstrip("/")]
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise SettingsError("DATABASE_URL: not set (expected postgresql+asyncpg://user@host/db)")
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise SettingsError("REDIS_URL: not set (expected redis://host:6379/0)")
+        return self.redis_url
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read the environment (over ``.env`` values) and validate every variable."""
+    raw = _merged_environment(environ, env_file)
+    values: dict[str, Any] = {}
+    for name, parse in _PARSERS.items():
+        text = raw.get(name, "").strip()
+        if text == "":
+            continue
+        try:
+            values[name.lower()] = parse(text)
+        except ValueError as exc:
+            raise SettingsError(f"{name}: {exc}") from None
+    settings = Settings(**_renamed(values))
+    _check_required(settings)
+    return settings
+
+
+def _merged_environment(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    file = env_file if env_file is not None else Path.cwd() / ".env"
+    from_file = {k: v for k, v in dotenv_values(file).items() if v is not None} if file.exists() else {}
+    return {**from_file, **(os.environ if environ is None else environ)}
+
+
+def _renamed(values: dict[str, Any]) -> dict[str, Any]:
+    aliases = {"api_key": "api_keys"}
+    known = {f.name for f in fields(Settings)}
+    renamed = {aliases.get(k, k): v for k, v in values.items()}
+    return {k: v for k, v in renamed.items() if k in known}
+
+
+def _check_required(settings: Settings) -> None:
+    if settings.app_env != "development" and not settings.api_keys:
+        raise SettingsError(f"API_KEY: required when APP_ENV is {settings.app_env}")
+
+
+def _app_env(text: str) -> AppEnv:
+    for env in APP_ENVS:
+        if text == env:
+            return env
+    raise ValueError(f"must be one of {', '.join(APP_ENVS)}, got {text!r}")
+
+
+def _database_url(text: str) -> str:
+    if not text.startswith("postgresql+asyncpg://"):
+        raise ValueError("must start with postgresql+asyncpg://")
+    return text
+
+
+def _redis_url(text: str) -> str:
+    if urlsplit(text).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return text
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _api_keys(text: str) -> tuple[str, ...]:
+    keys = _comma_list(text)
+    if any(len(key) < 16 for key in keys):
+        raise ValueError("every key must be at least 16 characters long")
+    return keys
+
+
+def _sample_rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {rate}")
+    return rate
+
+
+def _http_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL, got {text!r}")
+    return text
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = _comma_list(text)
+    for origin in origins:
+        if origin != "*":
+            _http_url(origin)
+    return origins
+
+
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {text!r}") from None
+    return text
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"must be a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "APP_ENV": _app_env,
+    "APP_VERSION": str,
+    "DATABASE_URL": _database_url,
+    "REDIS_URL": _redis_url,
+    "API_KEY": _api_keys,
+    "SENTRY_DSN": _http_url,
+    "SENTRY_TRACES_SAMPLE_RATE": _sample_rate,
+    "CORS_ORIGINS": _origins,
+    "FRONTEND_URL": _http_url,
+    "BUSINESS_TIMEZONE": _timezone,
+    "CAP_DATA_DIR": Path,
+    "LOG_LEVEL": _log_level,
+    "MAX_REQUEST_BODY_BYTES": _positive_int,
+}

@@ -1,0 +1,97 @@
+"""Sentry receives real faults and not expected 4xx errors; checked against a local fake Sentry."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sentry_sdk
+from litestar.testing import AsyncTestClient
+
+from adapters.sentry import init_sentry
+from entrypoints.http.app import create_app
+from entrypoints.http.errors import is_expected
+from entrypoints.settings import Settings
+from tests.conftest import TEST_API_KEY
+
+
+class FakeSentry(ThreadingHTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _EnvelopeHandler)
+        self.events: list[dict[str, object]] = []
+
+    @property
+    def dsn(self) -> str:
+        return f"http://publickey@127.0.0.1:{self.server_address[1]}/1"
+
+    def exception_types(self) -> list[str]:
+        return [
+            value["type"] for event in self.events for value in event.get("exception", {}).get("values", [])
+        ]  # type: ignore[attr-defined]
+
+
+class _EnvelopeHandler(BaseHTTPRequestHandler):
+    server: FakeSentry
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        for line in body.splitlines():
+            item = json.loads(line) if line.startswith(b"{") else None
+            if isinstance(item, dict) and "exception" in item:
+                self.server.events.append(item)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_sentry() -> Iterator[FakeSentry]:
+    server = FakeSentry()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    sentry_sdk.get_client().close()
+    sentry_sdk.init()  # back to a disabled client for the rest of the run
+
+
+def _wait_for(condition: object, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():  # type: ignore[operator]
+        time.sleep(0.05)
+
+
+async def test_a_fault_reaches_sentry_and_expected_errors_do_not(
+    settings: Settings, fake_sentry: FakeSentry
+) -> None:
+    assert init_sentry(
+        dsn=fake_sentry.dsn,
+        environment="testing",
+        release="test-1.0",
+        traces_sample_rate=0.0,
+        is_expected=is_expected,
+    )
+    app = create_app(settings, configure_process=False)
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/nope")).status_code == 404
+        assert (await client.get("/sentry-test")).status_code == 401
+        assert (await client.get("/sentry-test", headers={"X-API-Key": TEST_API_KEY})).status_code == 500
+    sentry_sdk.flush(timeout=5)
+    _wait_for(lambda: fake_sentry.events)
+    assert fake_sentry.exception_types() == ["SentryTestError"]
+    assert fake_sentry.events[0]["environment"] == "testing"
+    assert fake_sentry.events[0]["release"] == "test-1.0"
+
+
+def test_without_a_dsn_sentry_stays_off() -> None:
+    assert not init_sentry(
+        dsn=None, environment="testing", release="x", traces_sample_rate=0.0, is_expected=is_expected
+    )

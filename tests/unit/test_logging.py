@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import json
+import logging
+
+from adapters.logging import JsonFormatter, request_id_var, stamp_request_ids
+
+
+def test_log_lines_are_json_with_the_request_id_and_extra_fields() -> None:
+    stamp_request_ids()
+    token = request_id_var.set("req-123")
+    try:
+        record = logging.getLogger("t").makeRecord(
+            "t", logging.INFO, __file__, 1, "hello %s", ("x",), None, extra={"job_id": "j1"}
+        )
+    finally:
+        request_id_var.reset(token)
+    line = json.loads(JsonFormatter("web").format(record))
+    assert line["message"] == "hello x"
+    assert line["request_id"] == "req-123"
+    assert line["job_id"] == "j1"
+    assert line["process"] == "web"
+    assert line["level"] == "info"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+VALID_KEY = "k" * 20
+
+
+def test_defaults_are_for_development(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=tmp_path / ".env")
+    assert settings.app_env == "development"
+    assert settings.business_timezone == "America/Denver"
+    assert settings.api_keys == ()
+    assert settings.allowed_origins == ["http://localhost:5173"]
+
+
+def test_values_are_parsed_and_typed(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "APP_ENV": "production",
+            "API_KEY": f"{VALID_KEY}, {'z' * 16}",
+            "SENTRY_TRACES_SAMPLE_RATE": "0.25",
+            "CORS_ORIGINS": "https://a.example.org,https://b.example.org",
+            "DATABASE_URL": "postgresql+asyncpg://u:p@db/cap",
+            "REDIS_URL": "redis://cache:6379/1",
+            "CAP_DATA_DIR": str(tmp_path),
+        },
+        env_file=tmp_path / ".env",
+    )
+    assert settings.api_keys == (VALID_KEY, "z" * 16)
+    assert settings.sentry_traces_sample_rate == 0.25
+    assert settings.cors_origins == ("https://a.example.org", "https://b.example.org")
+    assert settings.cap_data_dir == tmp_path
+
+
+def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("APP_VERSION=from-file\nBUSINESS_TIMEZONE=America/Chicago\n")
+    settings = load_settings({"APP_VERSION": "from-env"}, env_file=env_file)
+    assert settings.app_version == "from-env"
+    assert settings.business_timezone == "America/Chicago"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("APP_ENV", "prod", "must be one of development"),
+        ("DATABASE_URL", "postgres://db/cap", "postgresql+asyncpg://"),
+        ("REDIS_URL", "http://cache", "redis://"),
+        ("API_KEY", "short", "at least 16"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "lots", "number between 0 and 1"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "between 0 and 1"),
+        ("SENTRY_DSN", "not a url", "http(s) URL"),
+        ("CORS_ORIGINS", "localhost:5173", "http(s) URL"),
+        ("BUSINESS_TIMEZONE", "Mars/Olympus", "unknown timezone"),
+        ("MAX_REQUEST_BODY_BYTES", "-3", "positive whole number"),
+    ],
+)
+def test_a_malformed_value_names_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({name: value}, env_file=tmp_path / ".env")
+    assert str(raised.value).startswith(f"{name}: ")
+    assert fragment in str(raised.value)
+
+
+@pytest.mark.parametrize("app_env", ["testing", "staging", "production"])
+def test_api_key_is_required_outside_development(tmp_path: Path, app_env: str) -> None:
+    with pytest.raises(SettingsError, match=r"^API_KEY: required when APP_ENV is"):
+        load_settings({"APP_ENV": app_env}, env_file=tmp_path / ".env")
+
+
+def test_missing_urls_are_reported_when_needed() -> None:
+    with pytest.raises(SettingsError, match=r"^DATABASE_URL: not set"):
+        Settings().require_database_url()
+    with pytest.raises(SettingsError, match=r"^REDIS_URL: not set"):
+        Settings().require_redis_url()
+
+
+def test_the_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "worker"],
+        env={"APP_ENV": "staging", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cap-portal: configuration error: API_KEY: required when APP_ENV is staging"
+    ]
