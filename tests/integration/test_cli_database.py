@@ -1,0 +1,55 @@
+"""The migration commands and the psql shell, run as an operator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from entrypoints.cli.shell import psql_arguments
+from tests.infrastructure import scratch_database
+
+
+def _cap_portal(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_upgrade_current_history_and_downgrade(postgres_server_url: str, tmp_path: Path) -> None:
+    with scratch_database(postgres_server_url) as url:
+        assert _cap_portal(url, "db", "upgrade", cwd=tmp_path).returncode == 0
+        current = _cap_portal(url, "db", "current", cwd=tmp_path)
+        assert "(head)" in current.stdout
+        history = _cap_portal(url, "db", "history", cwd=tmp_path)
+        assert "0001_baseline" in history.stdout
+        assert _cap_portal(url, "db", "downgrade", "base", cwd=tmp_path).returncode == 0
+        assert "(head)" not in _cap_portal(url, "db", "current", cwd=tmp_path).stdout
+
+
+def test_psql_arguments_keep_the_password_out_of_argv() -> None:
+    args, password = psql_arguments("postgresql+asyncpg://cap:s%40cret@db.internal:6543/cap_portal")
+    assert args == ["-h", "db.internal", "-p", "6543", "-U", "cap", "cap_portal"]
+    assert password == "s@cret"
+    assert "s@cret" not in " ".join(args)
+
+
+def test_db_shell_explains_when_psql_is_missing(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "DATABASE_URL": "postgresql+asyncpg://u@127.0.0.1/db"}
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "db-shell"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "psql is not installed" in result.stderr
