@@ -13,8 +13,11 @@ class DomainError(Exception):
     """Base of every expected, rule-based failure."""
 
     code = "domain_error"
+    # Errors that always say the same thing (the frontend compares some texts exactly) set this.
+    default_message = "The request could not be completed"
 
-    def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, details: Any = None, code: str | None = None) -> None:
+        message = self.default_message if message is None else message
         super().__init__(message)
         self.message = message
         self.details = details

@@ -1,0 +1,1 @@
+"""The childcare programme: families, providers, rates, monthly allocations and care days."""
