@@ -1,0 +1,150 @@
+"""Staff and the application site keep families, guardians and children up to date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from domain.programme.actors import Actor, require_admin
+from domain.programme.config import ProgrammeRules
+from domain.programme.errors import ChildNotFound, ExternalIdTaken, FamilyNotFound
+from domain.programme.families import Child, Family
+from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.records import UNSET, Unset, changed, new_reference_id
+from domain.programme.statuses import ApplicationStatus, Language
+from domain.programme.use_cases.family_details import (
+    ChildDetails,
+    FamilyDetails,
+    GuardianDetails,
+    build_child,
+    build_guardians,
+    check_household,
+)
+from domain.programme.validation import optional_text
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFamily:
+    family: Family
+    children: tuple[Child, ...]
+    created: bool
+
+
+async def save_family(
+    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor, details: FamilyDetails
+) -> SavedFamily:
+    """Creates the family, or updates the one with the same external_id (a repeated push never duplicates)."""
+    require_admin(actor)
+    check_household(details)
+    external_id = optional_text("external_id", details.external_id)
+    async with uow:
+        existing = await uow.families.get_by_external_id(external_id) if external_id else None
+        family = Family(
+            id=existing.id if existing else new_reference_id(),
+            language=details.language,
+            zip_code=optional_text("zip_code", details.zip_code),
+            household_size=details.household_size,
+            yearly_income_cents=details.yearly_income_cents,
+            link_id=optional_text("link_id", details.link_id),
+            external_id=external_id,
+            guardians=build_guardians(details.guardians, existing.guardians if existing else ()),
+        )
+        if existing:
+            await uow.families.save(family)
+        else:
+            await uow.families.add(family)
+        children = [await _save_child(uow, rules, family.id, i, c) for i, c in enumerate(details.children)]
+        await uow.commit()
+    return SavedFamily(family=family, children=tuple(children), created=existing is None)
+
+
+async def _save_child(
+    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, family_id: str, index: int, details: ChildDetails
+) -> Child:
+    at = f"children[{index}]"
+    existing = await uow.children.get_by_external_id(details.external_id) if details.external_id else None
+    if existing is not None and existing.family_id != family_id:
+        raise ExternalIdTaken(details={"field": f"{at}.external_id"})
+    child_id = existing.id if existing else new_reference_id()
+    child = build_child(at, details, child_id=child_id, family_id=family_id, rules=rules)
+    if existing:
+        await uow.children.save(child)
+    else:
+        await uow.children.add(child)
+    return child
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyChanges:
+    guardians: tuple[GuardianDetails, ...] | Unset = UNSET
+    language: Language | Unset = UNSET
+    zip_code: str | Unset | None = UNSET
+    link_id: str | Unset | None = UNSET
+    external_id: str | Unset | None = UNSET
+
+
+async def update_family(
+    uow: ProgrammeUnitOfWork, actor: Actor, family_id: str, changes: FamilyChanges
+) -> Family:
+    require_admin(actor)
+    async with uow:
+        family = await uow.families.get(family_id)
+        if family is None:
+            raise FamilyNotFound()
+        external_id = optional_text("external_id", changed(changes.external_id, family.external_id))
+        if external_id and external_id != family.external_id:
+            other = await uow.families.get_by_external_id(external_id)
+            if other is not None and other.id != family.id:
+                raise ExternalIdTaken(details={"field": "external_id"})
+        guardians = family.guardians
+        if not isinstance(changes.guardians, Unset):
+            guardians = build_guardians(changes.guardians, family.guardians)
+        family = replace(
+            family,
+            guardians=guardians,
+            language=changed(changes.language, family.language),
+            zip_code=optional_text("zip_code", changed(changes.zip_code, family.zip_code)),
+            link_id=optional_text("link_id", changed(changes.link_id, family.link_id)),
+            external_id=external_id,
+        )
+        await uow.families.save(family)
+        await uow.commit()
+    return family
+
+
+@dataclass(frozen=True, slots=True)
+class ChildChanges:
+    first_name: str | Unset = UNSET
+    last_name: str | Unset = UNSET
+    status: ApplicationStatus | Unset = UNSET
+    payment_enabled: bool | Unset = UNSET
+    monthly_allocation_cents: int | Unset | None = UNSET
+    prorated_allocation_cents: int | Unset | None = UNSET
+
+
+async def update_child(
+    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor, child_id: str, changes: ChildChanges
+) -> Child:
+    require_admin(actor)
+    async with uow:
+        child = await uow.children.get(child_id)
+        if child is None:
+            raise ChildNotFound()
+        details = ChildDetails(
+            first_name=changed(changes.first_name, child.first_name),
+            last_name=changed(changes.last_name, child.last_name),
+            middle_name=child.middle_name,
+            date_of_birth=child.date_of_birth,
+            status=changed(changes.status, child.status),
+            payment_enabled=changed(changes.payment_enabled, child.payment_enabled),
+            monthly_allocation_cents=changed(
+                changes.monthly_allocation_cents, child.monthly_allocation_cents
+            ),
+            prorated_allocation_cents=changed(
+                changes.prorated_allocation_cents, child.prorated_allocation_cents
+            ),
+            external_id=child.external_id,
+        )
+        child = build_child("child", details, child_id=child.id, family_id=child.family_id, rules=rules)
+        await uow.children.save(child)
+        await uow.commit()
+    return child

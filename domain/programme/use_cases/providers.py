@@ -1,0 +1,149 @@
+"""Staff and the application site keep providers up to date and decide which children they care for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from domain.programme.actors import Actor, require_admin
+from domain.programme.config import ProgrammeRules
+from domain.programme.errors import ChildNotFound, ExternalIdTaken, ProviderAtCapacity, ProviderNotFound
+from domain.programme.families import Address
+from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.providers import Provider, ProviderType, has_free_place
+from domain.programme.records import UNSET, Unset, changed, new_reference_id
+from domain.programme.statuses import ApplicationStatus, Language
+from domain.programme.validation import optional_email, optional_phone, optional_text, required_text
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderDetails:
+    name: str
+    type: ProviderType
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    status: ApplicationStatus = ApplicationStatus.PENDING
+    payment_enabled: bool = False
+    care_location: Address = field(default_factory=Address)
+    preferred_language: Language = Language.ENGLISH
+    link_id: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedProvider:
+    provider: Provider
+    created: bool
+
+
+def _build_provider(provider_id: str, details: ProviderDetails) -> Provider:
+    return Provider(
+        id=provider_id,
+        name=required_text("name", details.name),
+        type=details.type,
+        first_name=optional_text("first_name", details.first_name),
+        last_name=optional_text("last_name", details.last_name),
+        email=optional_email("email", details.email),
+        phone_number=optional_phone("phone_number", details.phone_number),
+        status=details.status,
+        payment_enabled=details.payment_enabled,
+        care_location=details.care_location,
+        preferred_language=details.preferred_language,
+        link_id=optional_text("link_id", details.link_id),
+        external_id=optional_text("external_id", details.external_id),
+    )
+
+
+async def save_provider(uow: ProgrammeUnitOfWork, actor: Actor, details: ProviderDetails) -> SavedProvider:
+    """Creates the provider, or updates the one with the same external_id, so a repeat never duplicates."""
+    require_admin(actor)
+    async with uow:
+        external_id = optional_text("external_id", details.external_id)
+        existing = await uow.providers.get_by_external_id(external_id) if external_id else None
+        provider = _build_provider(existing.id if existing else new_reference_id(), details)
+        if existing:
+            await uow.providers.save(provider)
+        else:
+            await uow.providers.add(provider)
+        await uow.commit()
+    return SavedProvider(provider=provider, created=existing is None)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChanges:
+    name: str | Unset = UNSET
+    type: ProviderType | Unset = UNSET
+    email: str | Unset | None = UNSET
+    phone_number: str | Unset | None = UNSET
+    status: ApplicationStatus | Unset = UNSET
+    payment_enabled: bool | Unset = UNSET
+    preferred_language: Language | Unset = UNSET
+    external_id: str | Unset | None = UNSET
+
+
+async def update_provider(
+    uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str, changes: ProviderChanges
+) -> Provider:
+    require_admin(actor)
+    async with uow:
+        current = await uow.providers.get(provider_id)
+        if current is None:
+            raise ProviderNotFound()
+        external_id = optional_text("external_id", changed(changes.external_id, current.external_id))
+        if external_id and external_id != current.external_id:
+            other = await uow.providers.get_by_external_id(external_id)
+            if other is not None and other.id != current.id:
+                raise ExternalIdTaken(details={"field": "external_id"})
+        provider = replace(
+            current,
+            name=required_text("name", changed(changes.name, current.name)),
+            type=changed(changes.type, current.type),
+            email=optional_email("email", changed(changes.email, current.email)),
+            phone_number=optional_phone("phone_number", changed(changes.phone_number, current.phone_number)),
+            status=changed(changes.status, current.status),
+            payment_enabled=changed(changes.payment_enabled, current.payment_enabled),
+            preferred_language=changed(changes.preferred_language, current.preferred_language),
+            external_id=external_id,
+        )
+        await uow.providers.save(provider)
+        await uow.commit()
+    return provider
+
+
+async def link_provider_to_child(
+    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor, provider_id: str, child_id: str
+) -> bool:
+    """Links them (True), or does nothing when they already are (False): PUT is idempotent."""
+    require_admin(actor)
+    async with uow:
+        # The provider's row lock queues concurrent links, so two of them cannot both take the last place.
+        if await uow.providers.get_for_update(provider_id) is None:
+            raise ProviderNotFound()
+        if await uow.children.get(child_id) is None:
+            raise ChildNotFound()
+        if await uow.links.is_linked(provider_id, child_id):
+            return False
+        linked = await uow.links.children_of(provider_id)
+        if not has_free_place(len(linked), rules.max_children_per_provider):
+            raise ProviderAtCapacity(details={"max_children_per_provider": rules.max_children_per_provider})
+        await uow.links.link(provider_id, child_id)
+        await uow.commit()
+    return True
+
+
+async def unlink_provider_from_child(
+    uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str, child_id: str
+) -> bool:
+    """Unlinks them (True), or does nothing when they were not linked (False). Rates and care days stay."""
+    require_admin(actor)
+    async with uow:
+        if await uow.providers.get(provider_id) is None:
+            raise ProviderNotFound()
+        if await uow.children.get(child_id) is None:
+            raise ChildNotFound()
+        if not await uow.links.is_linked(provider_id, child_id):
+            return False
+        await uow.links.unlink(provider_id, child_id)
+        await uow.commit()
+    return True
