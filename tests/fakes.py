@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from domain.programme.allocations import MonthAllocation
+from domain.programme.care_days import CareDay
+from domain.programme.events import AllocationCreated
+from domain.programme.families import Child, Family
+from domain.programme.providers import Provider
+from domain.programme.rates import PaymentRate
 
 
 class FakeProbe:
@@ -27,3 +36,268 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
+
+
+# --- The programme's ports -----------------------------------------------------------------------------
+
+
+@dataclass
+class ProgrammeState:
+    """Everything the fake repositories hold; the fake unit of work snapshots it to roll back."""
+
+    families: dict[str, Family] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    links: set[tuple[str, str]] = field(default_factory=set)
+    rates: dict[tuple[str, str], PaymentRate] = field(default_factory=dict)
+    allocations: dict[int, MonthAllocation] = field(default_factory=dict)
+    care_days: dict[int, CareDay] = field(default_factory=dict)
+    events: list[AllocationCreated] = field(default_factory=list)
+
+    def copy(self) -> ProgrammeState:
+        return ProgrammeState(
+            dict(self.families),
+            dict(self.children),
+            dict(self.providers),
+            set(self.links),
+            dict(self.rates),
+            dict(self.allocations),
+            dict(self.care_days),
+            list(self.events),
+        )
+
+
+class _Repository:
+    def __init__(self, uow: FakeProgrammeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def state(self) -> ProgrammeState:
+        if not self._uow.is_open:
+            raise RuntimeError("repository used outside `async with uow`")
+        return self._uow.state
+
+
+class FakeFamilies(_Repository):
+    async def get(self, family_id: str) -> Family | None:
+        return self.state.families.get(family_id)
+
+    async def get_by_external_id(self, external_id: str) -> Family | None:
+        return next((f for f in self.state.families.values() if f.external_id == external_id), None)
+
+    async def list_all(self) -> list[Family]:
+        return list(self.state.families.values())
+
+    async def add(self, family: Family) -> None:
+        assert family.id not in self.state.families
+        self.state.families[family.id] = family
+
+    async def save(self, family: Family) -> None:
+        assert family.id in self.state.families
+        self.state.families[family.id] = family
+
+
+class FakeChildren(_Repository):
+    def __init__(self, uow: FakeProgrammeUnitOfWork) -> None:
+        super().__init__(uow)
+        self.locked: list[str] = []
+
+    async def get(self, child_id: str) -> Child | None:
+        return self.state.children.get(child_id)
+
+    async def get_for_update(self, child_id: str) -> Child | None:
+        self.locked.append(child_id)
+        return self.state.children.get(child_id)
+
+    async def get_by_external_id(self, external_id: str) -> Child | None:
+        return next((c for c in self.state.children.values() if c.external_id == external_id), None)
+
+    async def list_for_family(self, family_id: str) -> list[Child]:
+        return [c for c in self.state.children.values() if c.family_id == family_id]
+
+    async def list_payment_enabled(self) -> list[Child]:
+        return [c for c in self.state.children.values() if c.payment_enabled]
+
+    async def add(self, child: Child) -> None:
+        assert child.id not in self.state.children
+        self.state.children[child.id] = child
+
+    async def save(self, child: Child) -> None:
+        assert child.id in self.state.children
+        self.state.children[child.id] = child
+
+
+class FakeProviders(_Repository):
+    def __init__(self, uow: FakeProgrammeUnitOfWork) -> None:
+        super().__init__(uow)
+        self.locked: list[str] = []
+
+    async def get(self, provider_id: str) -> Provider | None:
+        return self.state.providers.get(provider_id)
+
+    async def get_for_update(self, provider_id: str) -> Provider | None:
+        self.locked.append(provider_id)
+        return self.state.providers.get(provider_id)
+
+    async def get_by_external_id(self, external_id: str) -> Provider | None:
+        return next((p for p in self.state.providers.values() if p.external_id == external_id), None)
+
+    async def list_all(self) -> list[Provider]:
+        return list(self.state.providers.values())
+
+    async def add(self, provider: Provider) -> None:
+        assert provider.id not in self.state.providers
+        self.state.providers[provider.id] = provider
+
+    async def save(self, provider: Provider) -> None:
+        assert provider.id in self.state.providers
+        self.state.providers[provider.id] = provider
+
+
+class FakeLinks(_Repository):
+    async def is_linked(self, provider_id: str, child_id: str) -> bool:
+        return (provider_id, child_id) in self.state.links
+
+    async def children_of(self, provider_id: str) -> list[str]:
+        return sorted(c for p, c in self.state.links if p == provider_id)
+
+    async def providers_of(self, child_id: str) -> list[str]:
+        return sorted(p for p, c in self.state.links if c == child_id)
+
+    async def link(self, provider_id: str, child_id: str) -> None:
+        self.state.links.add((provider_id, child_id))
+
+    async def unlink(self, provider_id: str, child_id: str) -> None:
+        self.state.links.discard((provider_id, child_id))
+
+
+class FakeRates(_Repository):
+    async def get(self, provider_id: str, child_id: str) -> PaymentRate | None:
+        return self.state.rates.get((provider_id, child_id))
+
+    async def add(self, rate: PaymentRate) -> PaymentRate:
+        key = (rate.provider_id, rate.child_id)
+        assert key not in self.state.rates, "unique (provider, child)"
+        stored = replace(rate, id=self._uow.next_id())
+        self.state.rates[key] = stored
+        return stored
+
+    async def save(self, rate: PaymentRate) -> None:
+        self.state.rates[(rate.provider_id, rate.child_id)] = rate
+
+
+class FakeAllocations(_Repository):
+    """Ignores locking, but records which allocations a use case asked to lock."""
+
+    def __init__(self, uow: FakeProgrammeUnitOfWork) -> None:
+        super().__init__(uow)
+        self.locked: list[int] = []
+        # Set to simulate another transaction inserting the same child and month first.
+        self.racing_insert: MonthAllocation | None = None
+
+    async def get(self, allocation_id: int) -> MonthAllocation | None:
+        return self.state.allocations.get(allocation_id)
+
+    async def get_for_update(self, allocation_id: int) -> MonthAllocation | None:
+        self.locked.append(allocation_id)
+        return self.state.allocations.get(allocation_id)
+
+    async def get_for_child_month(self, child_id: str, month: date) -> MonthAllocation | None:
+        found = (a for a in self.state.allocations.values() if (a.child_id, a.month) == (child_id, month))
+        return next(found, None)
+
+    async def child_has_any(self, child_id: str) -> bool:
+        return any(a.child_id == child_id for a in self.state.allocations.values())
+
+    async def add_if_absent(self, allocation: MonthAllocation) -> MonthAllocation | None:
+        if self.racing_insert is not None:
+            winner, self.racing_insert = self.racing_insert, None
+            self.state.allocations[winner.id] = winner
+        if await self.get_for_child_month(allocation.child_id, allocation.month) is not None:
+            return None
+        stored = replace(allocation, id=self._uow.next_id())
+        self.state.allocations[stored.id] = stored
+        return stored
+
+
+class FakeCareDays(_Repository):
+    async def get(self, care_day_id: int) -> CareDay | None:
+        return self.state.care_days.get(care_day_id)
+
+    async def find(self, allocation_id: int, provider_id: str, day: date) -> CareDay | None:
+        key = (allocation_id, provider_id, day)
+        found = (d for d in self.state.care_days.values() if (d.allocation_id, d.provider_id, d.date) == key)
+        return next(found, None)
+
+    async def list_for_allocation(self, allocation_id: int) -> list[CareDay]:
+        days = [d for d in self.state.care_days.values() if d.allocation_id == allocation_id]
+        return sorted(days, key=lambda d: (d.date, d.id))
+
+    async def list_for_provider(
+        self, provider_id: str, *, child_id: str | None, start: date | None, end: date | None
+    ) -> list[CareDay]:
+        days = [
+            d
+            for d in self.state.care_days.values()
+            if d.provider_id == provider_id
+            and (child_id is None or d.child_id == child_id)
+            and (start is None or d.date >= start)
+            and (end is None or d.date <= end)
+        ]
+        return sorted(days, key=lambda d: (d.date, d.id))
+
+    async def add(self, care_day: CareDay) -> CareDay:
+        assert await self.find(care_day.allocation_id, care_day.provider_id, care_day.date) is None, "unique"
+        stored = replace(care_day, id=self._uow.next_id())
+        self.state.care_days[stored.id] = stored
+        return stored
+
+    async def save(self, care_day: CareDay) -> None:
+        assert care_day.id in self.state.care_days
+        self.state.care_days[care_day.id] = care_day
+
+
+class FakeAllocationEvents(_Repository):
+    async def allocation_created(self, event: AllocationCreated) -> None:
+        self.state.events.append(event)
+
+
+class FakeProgrammeUnitOfWork:
+    """Changes made inside ``async with`` survive only if ``commit()`` ran, as with a real transaction."""
+
+    def __init__(self) -> None:
+        self.state = ProgrammeState()
+        self.commits = 0
+        self.is_open = False
+        self._committed = self.state.copy()
+        self._ids = itertools.count(1)
+        self.families = FakeFamilies(self)
+        self.children = FakeChildren(self)
+        self.providers = FakeProviders(self)
+        self.links = FakeLinks(self)
+        self.rates = FakeRates(self)
+        self.allocations = FakeAllocations(self)
+        self.care_days = FakeCareDays(self)
+        self.allocation_events = FakeAllocationEvents(self)
+
+    def next_id(self) -> int:
+        # Like a database sequence: ids handed out are not given back on rollback.
+        return next(self._ids)
+
+    async def __aenter__(self) -> FakeProgrammeUnitOfWork:
+        assert not self.is_open, "unit of work entered twice"
+        self._committed = self.state.copy()
+        self.is_open = True
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.rollback()
+        self.is_open = False
+
+    async def commit(self) -> None:
+        assert self.is_open, "commit outside `async with uow`"
+        self.commits += 1
+        self._committed = self.state.copy()
+
+    async def rollback(self) -> None:
+        self.state = self._committed.copy()
