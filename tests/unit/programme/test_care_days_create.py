@@ -216,12 +216,10 @@ async def test_a_removed_day_in_a_locked_week_stays_removed(world: World, uow, c
 async def test_creation_lock_boundary(
     world: World, uow, clock: FixedClock, calendar, now: datetime, care_date: date, allocation_month: date
 ) -> None:
-    from datetime import timedelta
-
-    allocation = (
-        add_allocation(uow, CHILD, allocation_month) if allocation_month != world.allocation.month else None
-    )
-    allocation_id = allocation.id if allocation else world.allocation.id
+    allocation = world.allocation
+    if allocation_month != allocation.month:
+        allocation = add_allocation(uow, CHILD, allocation_month)
+    allocation_id = allocation.id
     clock.current = now + timedelta(seconds=2)  # Tuesday 00:00:00
     with pytest.raises(CareDayLocked):
         await create_care_day(
