@@ -87,6 +87,8 @@ def add_care_day(
     type: CareDayType = CareDayType.HALF_DAY,
     **fields: object,
 ) -> CareDay:
+    values: dict[str, object] = {"amount_missing_cents": None}
+    values.update(fields)
     care_day = CareDay(
         id=uow.next_id(),
         allocation_id=allocation.id,
@@ -95,10 +97,9 @@ def add_care_day(
         date=day,
         type=type,
         amount_cents=amount,
-        amount_missing_cents=None,
         created_at=WEDNESDAY,
         updated_at=WEDNESDAY,
-        **fields,
+        **values,
     )
     uow.state.care_days[care_day.id] = care_day
     return care_day
