@@ -81,9 +81,14 @@ def allocation_figures(
     )
 
 
-def check_month_open_for_allocations(month: date, calendar: BusinessCalendar, rules: ProgrammeRules) -> None:
+def check_month_in_window(month: date, calendar: BusinessCalendar) -> None:
+    # Only the current and the next business month: budgets are funded a month ahead, never further.
     if month not in (calendar.current_month(), calendar.next_month()):
         raise AllocationMonthNotAllowed()
+
+
+def check_month_open_for_allocations(month: date, calendar: BusinessCalendar, rules: ProgrammeRules) -> None:
+    check_month_in_window(month, calendar)
     if not rules.allows_allocations_for(month):
         raise ProgramEnded()
 

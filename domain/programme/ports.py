@@ -109,7 +109,10 @@ class AllocationEventPublisher(Protocol):
 
 
 class ProgrammeUnitOfWork(UnitOfWork, Protocol):
-    """One business transaction over the programme's records (``async with uow: ...; await uow.commit()``)."""
+    """One business transaction over the programme's records (``async with uow: ...; await uow.commit()``).
+
+    It may be entered again once it has exited: the whole-month allocation run uses one transaction per child.
+    """
 
     @property
     def families(self) -> FamilyRepository: ...

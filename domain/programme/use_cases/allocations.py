@@ -11,6 +11,7 @@ from domain.programme.actors import Actor, require_admin
 from domain.programme.allocations import (
     MonthAllocation,
     allocation_amount_cents,
+    check_month_in_window,
     check_month_open_for_allocations,
 )
 from domain.programme.business_time import BusinessCalendar, month_start
@@ -128,13 +129,13 @@ async def create_allocations_for_month(
     require_admin(actor)
     month = month_start(month)
     summary = AllocationRunSummary(month=month, dry_run=dry_run)
+    check_month_in_window(month, calendar)
     async with uow:
         children = await uow.children.list_payment_enabled()
     if not rules.allows_allocations_for(month):
         ended = ProgramEnded()
         summary.skipped = [ChildNotAllocated(c.id, ended.code, ended.message) for c in children]
         return summary
-    check_month_open_for_allocations(month, calendar, rules)
     for child in children:
         try:
             async with uow:

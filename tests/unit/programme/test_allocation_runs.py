@@ -95,3 +95,12 @@ async def test_a_month_outside_the_window_is_refused(children, uow, calendar, ru
 async def test_only_staff_and_machines_run_it(children, uow, calendar, rules) -> None:
     with pytest.raises(AdminRequired):
         await create_allocations_for_month(uow, calendar, rules, Actor.family(FAMILY), month=FEBRUARY)
+
+
+async def test_a_month_outside_the_window_is_refused_even_after_the_program_end(
+    children, uow, calendar
+) -> None:
+    with pytest.raises(AllocationMonthNotAllowed):
+        await create_allocations_for_month(
+            uow, calendar, ProgrammeRules(program_end_date=FEBRUARY), Actor.admin(), month=date(2030, 1, 1)
+        )
