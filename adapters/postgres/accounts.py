@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.mixins import AuditColumns
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, String, delete, select, update
+from sqlalchemy import Boolean, CheckConstraint, String, delete, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import Conflict
 from domain.identity.model import Account, PendingAccount, Role
 
@@ -63,10 +64,17 @@ def _account(row: AccountRow) -> Account:
 
 
 class SqlAlchemyAccounts:
-    """Satisfies ``domain.identity.ports.AccountRepository`` on the unit of work's session."""
+    """Satisfies ``domain.identity.ports.AccountRepository`` on the unit of work's session.
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    The session is looked up on each call, so the repository can be made before ``async with uow``.
+    """
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._uow.session
 
     async def get(self, clerk_user_id: str) -> Account | None:
         row = await self._session.get(AccountRow, clerk_user_id, populate_existing=True)
@@ -138,11 +146,11 @@ class SqlAlchemyWebhookLedger:
     waits on the primary key until the first commits, then sees the conflict and does nothing.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self._uow = uow
 
     async def first_delivery(self, message_id: str, event_type: str) -> bool:
-        inserted = await self._session.execute(
+        inserted = await self._uow.session.execute(
             insert(WebhookDeliveryRow)
             .values(message_id=message_id, event_type=event_type, received_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=[WebhookDeliveryRow.message_id])

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from domain.errors import Forbidden
 from domain.identity.model import Account, Role, SignedIn
+from domain.identity.ports import AccountRepository
+from domain.ports import Clock, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +59,14 @@ def linked_provider_id(account: Account) -> str:
     if Role.PROVIDER not in account.roles or account.provider_id is None:
         raise Forbidden("This account is not linked to a provider yet.", code="not_linked")
     return account.provider_id
+
+
+async def identify(uow: UnitOfWork, accounts: AccountRepository, clock: Clock, sign_in: SignedIn) -> Caller:
+    """The caller behind a verified sign-in, noting when their account was last seen."""
+    async with uow:
+        account = await accounts.get(sign_in.user_id)
+        seen = account.seen_at(clock.now()) if account else None
+        if seen is not None:
+            await accounts.record_seen(sign_in.user_id, seen)
+            await uow.commit()
+    return Caller(sign_in, account)
