@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, patch, post
+from litestar.params import FromPath, JSONBody
 
 from adapters.postgres.accounts import SqlAlchemyAccounts
 from domain.errors import RuleRefused
@@ -20,6 +21,7 @@ from entrypoints.http.auth import api_key_or_admin, operator
 from entrypoints.http.services import WebServices
 
 logger = logging.getLogger("cap_portal.admin")
+AnyRequest = Request[Any, Any, Any]
 
 
 class NewAccount(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,26 +65,17 @@ def _view(account: Account, synced: bool | None = None) -> AccountView:
     )
 
 
-def _parts(request: Request[Any, Any, Any]) -> tuple[WebServices, Any, SqlAlchemyAccounts]:
+def _parts(request: AnyRequest) -> tuple[WebServices, Any, SqlAlchemyAccounts]:
     services: WebServices = request.app.state.services
     uow = services.unit_of_work()
     return services, uow, SqlAlchemyAccounts(uow)
 
 
 @post("/admin/accounts", guards=[api_key_or_admin], summary="Create an account (or a pending one)")
-async def create_account(request: Request[Any, Any, Any], data: NewAccount) -> Response[AccountView]:
+async def create_account(request: AnyRequest, data: JSONBody[NewAccount]) -> Response[AccountView]:
     services, uow, accounts = _parts(request)
     if data.clerk_user_id is None:
-        if data.email is None:
-            raise RuleRefused("Give clerk_user_id, or email for a pending account.", code="missing_identity")
-        pending = await administration.create_pending_account(
-            uow, accounts, email=data.email, roles=data.roles
-        )
-        logger.info(
-            "pending account created", extra={"by": operator(request), "roles": sorted(pending.roles)}
-        )
-        view = AccountView(None, pending.email, sorted(pending.roles), status="pending")
-        return Response(view, status_code=201)
+        return await _create_pending(request, data)
     change = await administration.create_account(
         uow,
         accounts,
@@ -98,26 +91,25 @@ async def create_account(request: Request[Any, Any, Any], data: NewAccount) -> R
     return Response(_view(change.account, change.directory_synced), status_code=201)
 
 
-async def _create_pending(request: Request[Any, Any, Any], data: NewAccount) -> Response[AccountView]:
+async def _create_pending(request: AnyRequest, data: NewAccount) -> Response[AccountView]:
     _, uow, accounts = _parts(request)
     if data.email is None:
         raise RuleRefused("Give clerk_user_id, or email for a pending account.", code="missing_identity")
     pending = await administration.create_pending_account(uow, accounts, email=data.email, roles=data.roles)
     logger.info("pending account created", extra={"by": operator(request), "roles": sorted(pending.roles)})
-    return Response(
-        AccountView(None, pending.email, sorted(pending.roles), status="pending"), status_code=201
-    )
+    view = AccountView(clerk_user_id=None, email=pending.email, roles=sorted(pending.roles), status="pending")
+    return Response(view, status_code=201)
 
 
 @get("/admin/accounts/{clerk_user_id:str}", guards=[api_key_or_admin], summary="One account")
-async def read_account(request: Request[Any, Any, Any], clerk_user_id: str) -> AccountView:
+async def read_account(request: AnyRequest, clerk_user_id: FromPath[str]) -> AccountView:
     _, uow, accounts = _parts(request)
     return _view(await administration.find_account(uow, accounts, clerk_user_id))
 
 
 @patch("/admin/accounts/{clerk_user_id:str}", guards=[api_key_or_admin], summary="Change roles or deactivate")
 async def change_account(
-    request: Request[Any, Any, Any], clerk_user_id: str, data: AccountChanges
+    request: AnyRequest, clerk_user_id: FromPath[str], data: JSONBody[AccountChanges]
 ) -> AccountView:
     services, uow, accounts = _parts(request)
     change = await administration.change_account(
