@@ -66,7 +66,10 @@ CASES: dict[str, tuple[Callable[[TokenMinter], Request], int]] = {
     "03g Bearer null (the frontend, signed out)": (lambda m: bearer("null"), 401),
     "04a Bearer with empty token": (lambda m: {"headers": {"Authorization": "Bearer "}}, 401),
     "04b Bearer with whitespace": (lambda m: {"headers": {"Authorization": "Bearer     "}}, 401),
-    "05 token only in the __session cookie": (lambda m: {"headers": {"Cookie": f"__session={m.token()}"}}, 401),
+    "05 token only in the __session cookie": (
+        lambda m: {"headers": {"Cookie": f"__session={m.token()}"}},
+        401,
+    ),
     "05b token only in a query parameter": (
         lambda m: {"params": {"token": m.token(), "__session": m.token()}},
         401,
