@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from domain.errors import DomainError, NotFound, RuleRefused
+from domain.errors import DependencyUnavailable, DomainError, NotFound, RuleRefused
 from domain.identity.model import (
     Account,
     PendingAccount,
@@ -115,6 +115,9 @@ async def mirror_to_directory(directory: IdentityDirectory, account: Account) ->
 
 
 async def _email_from_directory(directory: IdentityDirectory, clerk_user_id: str) -> str | None:
+    """The user's email from the directory, as a convenience: unknown there → 400; unreachable →
+    no email for now (the next user.updated webhook fills it in), because the account matters more.
+    """
     try:
         return (await directory.read_user(clerk_user_id)).email
     except NotFound:
@@ -123,3 +126,6 @@ async def _email_from_directory(directory: IdentityDirectory, clerk_user_id: str
             code="unknown_clerk_user",
             details={"clerk_user_id": clerk_user_id},
         ) from None
+    except DependencyUnavailable:
+        logger.warning("email not read from the directory", extra={"clerk_user_id": clerk_user_id})
+        return None

@@ -79,6 +79,10 @@ async def test_a_directory_outage_does_not_undo_the_change() -> None:
     )
     assert created.directory_synced is False
     assert "user_a" in accounts.accounts
+    unread = await create_account(
+        FakeUnitOfWork(), accounts, directory, clerk_user_id="user_b", email=None, roles=["family"]
+    )
+    assert unread.account.email is None  # the email could not be read; the account exists anyway
     directory.down = False
     changed = await change_account(
         FakeUnitOfWork(), accounts, directory, "user_a", roles=["family"], deactivated=None
