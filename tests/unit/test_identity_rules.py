@@ -11,7 +11,8 @@ from domain.identity.access import Caller, admit, identify, linked_family_id, li
 from domain.identity.administration import change_account, create_account
 from domain.identity.directory_events import Outcome, UserEvent, apply_user_event
 from domain.identity.model import Account, PendingAccount, Role, SignedIn, parse_roles, public_metadata
-from tests.fakes import FakeAccounts, FakeDirectory, FakeLedger, FakeUnitOfWork, FixedClock
+from tests.fakes import FixedClock
+from tests.identity_fakes import FakeAccounts, FakeDirectory, FakeLedger, FakeUnitOfWork
 
 ALICE = SignedIn("user_alice", "sess_1")
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
