@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+
+from adapters.clerk.backend_api import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
+from entrypoints import clerk_settings
+from entrypoints.clerk_settings import sign_in_problem
 
 AppEnv = Literal["development", "testing", "staging", "production"]
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
@@ -31,7 +35,7 @@ class Settings:
     app_version: str = "local"
     database_url: str | None = None
     redis_url: str | None = None
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = 0.0
     cors_origins: tuple[str, ...] = ()
@@ -40,6 +44,13 @@ class Settings:
     cap_data_dir: Path = PROJECT_ROOT / ".cap-data"
     log_level: str = "INFO"
     max_request_body_bytes: int = 1_048_576
+    clerk_jwt_key: str | None = None
+    clerk_jwks_url: str | None = None
+    clerk_issuer: str | None = None
+    clerk_authorized_parties: tuple[str, ...] = ()
+    clerk_secret_key: str | None = field(default=None, repr=False)
+    clerk_webhook_secret: str | None = field(default=None, repr=False)
+    clerk_api_url: str = DEFAULT_CLERK_API_URL
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -55,6 +66,11 @@ class Settings:
         if not self.redis_url:
             raise SettingsError("REDIS_URL: not set (expected redis://host:6379/0)")
         return self.redis_url
+
+    def require_sign_in(self) -> None:
+        problem = sign_in_problem(self)
+        if problem:
+            raise SettingsError(problem)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -182,4 +198,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CAP_DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
     "MAX_REQUEST_BODY_BYTES": _positive_int,
+    "CLERK_JWT_KEY": clerk_settings.pem_public_key,
+    "CLERK_JWKS_URL": _http_url,
+    "CLERK_ISSUER": _http_url,
+    "CLERK_AUTHORIZED_PARTIES": _origins,
+    "CLERK_SECRET_KEY": clerk_settings.secret_key,
+    "CLERK_WEBHOOK_SECRET": clerk_settings.webhook_secret,
+    "CLERK_API_URL": _http_url,
 }

@@ -21,6 +21,7 @@ from typing import IO
 
 import click
 
+from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, public_pem
 from adapters.postgres.migrations import upgrade
 from entrypoints.settings import Settings, load_settings
 
@@ -43,6 +44,7 @@ def dev(port: int, host: str) -> None:
         _say("applying migrations")
         upgrade(env["DATABASE_URL"])
         env["API_KEY"] = env.get("API_KEY") or _dev_api_key(data_dir)
+        env.update(dev_sign_in(settings, data_dir))
         with _processes(env, host, port) as children:
             _wait_until_ready(host, port, children, stopping)
             if not stopping.is_set():
@@ -85,6 +87,20 @@ def _dev_api_key(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(24))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def dev_sign_in(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """CLERK_JWT_KEY/CLERK_ISSUER for the children: the development key, unless configured already.
+
+    Configured values (environment or .env) are used as given, e.g. a real Clerk development
+    instance; otherwise the local key pair (made once) lets `cap-portal dev-token` sign in.
+    """
+    if settings.clerk_jwt_key or settings.clerk_jwks_url:
+        return {}
+    return {
+        "CLERK_JWT_KEY": public_pem(dev_signing_key(data_dir)),
+        "CLERK_ISSUER": settings.clerk_issuer or DEV_ISSUER,
+    }
 
 
 @contextlib.contextmanager
@@ -154,6 +170,7 @@ def _print_ready(host: str, port: int, env: dict[str, str]) -> None:
         f"API key for X-API-Key: {env['API_KEY'][:4]}… (full key in {env['CAP_DATA_DIR']}/dev-api-key"
         " unless API_KEY is set)  — press Ctrl-C to stop"
     )
+    _say("sign in: cap-portal dev-token --user-id user_me  (then POST /admin/accounts to give it roles)")
 
 
 def _supervise(children: dict[str, Popen[str]], stopping: threading.Event) -> None:

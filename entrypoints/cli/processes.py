@@ -28,6 +28,7 @@ def run(host: str, port: int, workers: int, server: Server) -> None:
     settings = load_settings()  # fail fast, with one clear line, before any worker forks
     settings.require_database_url()
     settings.require_redis_url()
+    settings.require_sign_in()
     configure_logging("web", settings.log_level)
     if server == "granian":
         _run_granian(host, port, workers)

@@ -14,6 +14,7 @@ from adapters.postgres.health import PostgresProbe
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.ports import Clock, DependencyProbe
+from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.settings import Settings
 
 
@@ -23,6 +24,7 @@ class WebServices:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
+    identity: IdentityServices
     clock: Clock = field(default_factory=SystemClock)
 
     @property
@@ -33,6 +35,7 @@ class WebServices:
         return SqlAlchemyUnitOfWork(self.session_factory)
 
     async def close(self) -> None:
+        await self.identity.close()
         await self.redis.aclose()
         await self.engine.dispose()
 
@@ -44,4 +47,5 @@ def build_web_services(settings: Settings) -> WebServices:
         engine=engine,
         session_factory=build_session_factory(engine),
         redis=build_redis(settings.require_redis_url()),
+        identity=build_identity_services(settings),
     )

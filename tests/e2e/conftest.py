@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -17,3 +20,16 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]
     app = create_app(settings, configure_process=False)
     async with AsyncTestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client_with(settings: Settings) -> Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litestar]]]:
+    """A client for an app built with some settings changed: ``async with client_with(x=...) as c``."""
+
+    @asynccontextmanager
+    async def build(**changes: Any) -> AsyncIterator[AsyncTestClient[Litestar]]:
+        app = create_app(replace(settings, **changes), configure_process=False)
+        async with AsyncTestClient(app) as test_client:
+            yield test_client
+
+    return build

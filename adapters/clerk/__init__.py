@@ -1,0 +1,1 @@
+"""Clerk: session-token verification, the Backend API directory, and webhook (Svix) deliveries."""

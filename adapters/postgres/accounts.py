@@ -1,0 +1,159 @@
+"""Accounts, pending accounts and handled webhook deliveries, on Postgres."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from advanced_alchemy.base import DefaultBase
+from advanced_alchemy.mixins import AuditColumns
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Boolean, CheckConstraint, String, delete, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from domain.errors import Conflict
+from domain.identity.model import Account, PendingAccount, Role
+
+_ROLE_LIST = ", ".join(f"'{role.value}'" for role in Role)
+
+
+class AccountRow(DefaultBase, AuditColumns):
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint(f"roles <@ ARRAY[{_ROLE_LIST}]::varchar[]", name="known_roles"),)
+
+    clerk_user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    # Foreign keys to the family and provider tables arrive with the programme-data migration.
+    family_id: Mapped[str | None] = mapped_column(String(100))
+    provider_id: Mapped[str | None] = mapped_column(String(100))
+    deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class PendingAccountRow(DefaultBase, AuditColumns):
+    __tablename__ = "pending_accounts"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+
+
+class WebhookDeliveryRow(DefaultBase):
+    __tablename__ = "webhook_deliveries"
+
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(
+        clerk_user_id=row.clerk_user_id,
+        email=row.email,
+        roles=frozenset(Role(value) for value in row.roles),
+        family_id=row.family_id,
+        provider_id=row.provider_id,
+        deactivated=row.deactivated,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+class SqlAlchemyAccounts:
+    """Satisfies ``domain.identity.ports.AccountRepository`` on the unit of work's session.
+
+    The session is looked up on each call, so the repository can be made before ``async with uow``.
+    """
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._uow.session
+
+    async def get(self, clerk_user_id: str) -> Account | None:
+        row = await self._session.get(AccountRow, clerk_user_id, populate_existing=True)
+        return _account(row) if row else None
+
+    async def add(self, account: Account) -> None:
+        row = AccountRow(
+            clerk_user_id=account.clerk_user_id,
+            email=account.email,
+            roles=sorted(account.roles),
+            family_id=account.family_id,
+            provider_id=account.provider_id,
+            deactivated=account.deactivated,
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            raise Conflict(
+                f"An account for {account.clerk_user_id} already exists.",
+                code="duplicate_account",
+                details={"clerk_user_id": account.clerk_user_id},
+            ) from None
+
+    async def save(self, account: Account) -> Account:
+        row = await self._session.get_one(AccountRow, account.clerk_user_id)
+        row.email = account.email
+        row.roles = sorted(account.roles)
+        row.family_id = account.family_id
+        row.provider_id = account.provider_id
+        row.deactivated = account.deactivated
+        await self._session.flush()
+        return _account(row)
+
+    async def record_seen(self, clerk_user_id: str, account: Account) -> None:
+        # A plain UPDATE: no read, and updated_at stays "last changed by a person".
+        await self._session.execute(
+            update(AccountRow)
+            .where(AccountRow.clerk_user_id == clerk_user_id)
+            .values(last_seen_at=account.last_seen_at, updated_at=AccountRow.updated_at)
+        )
+
+    async def add_pending(self, pending: PendingAccount) -> None:
+        try:
+            async with self._session.begin_nested():
+                self._session.add(PendingAccountRow(email=pending.email, roles=sorted(pending.roles)))
+        except IntegrityError:
+            raise Conflict(
+                f"An account for {pending.email} is already waiting.",
+                code="duplicate_pending_account",
+                details={"email": pending.email},
+            ) from None
+
+    async def take_pending(self, email: str) -> PendingAccount | None:
+        row = (
+            await self._session.execute(
+                delete(PendingAccountRow).where(PendingAccountRow.email == email).returning(PendingAccountRow)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return PendingAccount(row.email, frozenset(Role(v) for v in row.roles), row.created_at)
+
+
+class SqlAlchemyWebhookLedger:
+    """Satisfies ``domain.identity.ports.WebhookLedger``.
+
+    The row is written in the same transaction as the delivery's effect. A concurrent duplicate
+    waits on the primary key until the first commits, then sees the conflict and does nothing.
+    """
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self._uow = uow
+
+    async def first_delivery(self, message_id: str, event_type: str) -> bool:
+        inserted = await self._uow.session.execute(
+            insert(WebhookDeliveryRow)
+            .values(message_id=message_id, event_type=event_type, received_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=[WebhookDeliveryRow.message_id])
+            .returning(WebhookDeliveryRow.message_id)
+        )
+        return inserted.scalar_one_or_none() is not None

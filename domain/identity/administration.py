@@ -1,0 +1,131 @@
+"""Operators' use cases on accounts: create, look up, change roles or deactivate.
+
+Until the onboarding flow links people to families and providers, this is how anyone gets a
+role. Every change is mirrored to the directory's public metadata, which the CAP frontend reads
+to choose its screens; our database stays the authority, so a directory outage delays the mirror
+but never loses or blocks the change.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from domain.errors import DependencyUnavailable, DomainError, NotFound, RuleRefused
+from domain.identity.model import (
+    Account,
+    PendingAccount,
+    checked_clerk_user_id,
+    checked_email,
+    parse_roles,
+    public_metadata,
+)
+from domain.identity.ports import AccountRepository, IdentityDirectory
+from domain.ports import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """An account as stored after a change, and whether the directory mirror is up to date."""
+
+    account: Account
+    directory_synced: bool
+
+
+async def create_account(
+    uow: UnitOfWork,
+    accounts: AccountRepository,
+    directory: IdentityDirectory,
+    *,
+    clerk_user_id: str,
+    email: str | None,
+    roles: list[str],
+) -> AccountChange:
+    checked_id = checked_clerk_user_id(clerk_user_id)
+    granted = parse_roles(roles)
+    if email is None:
+        email = await _email_from_directory(directory, checked_id)
+    account = Account(clerk_user_id=checked_id, email=email and checked_email(email), roles=granted)
+    async with uow:
+        await accounts.add(account)
+        stored = await accounts.get(checked_id)
+        await uow.commit()
+    assert stored is not None
+    return AccountChange(stored, await mirror_to_directory(directory, stored))
+
+
+async def create_pending_account(
+    uow: UnitOfWork, accounts: AccountRepository, *, email: str, roles: list[str]
+) -> PendingAccount:
+    """An account waiting for the person to sign up; linked when Clerk reports that email."""
+    pending = PendingAccount(email=checked_email(email), roles=parse_roles(roles))
+    async with uow:
+        await accounts.add_pending(pending)
+        await uow.commit()
+    return pending
+
+
+async def find_account(uow: UnitOfWork, accounts: AccountRepository, clerk_user_id: str) -> Account:
+    async with uow:
+        account = await accounts.get(checked_clerk_user_id(clerk_user_id))
+    if account is None:
+        raise NotFound(f"No account for {clerk_user_id}.", code="account_not_found")
+    return account
+
+
+async def change_account(
+    uow: UnitOfWork,
+    accounts: AccountRepository,
+    directory: IdentityDirectory,
+    clerk_user_id: str,
+    *,
+    roles: list[str] | None,
+    deactivated: bool | None,
+) -> AccountChange:
+    checked_id = checked_clerk_user_id(clerk_user_id)
+    if roles is None and deactivated is None:
+        raise RuleRefused("Nothing to change: give roles and/or deactivated.", code="empty_change")
+    async with uow:
+        account = await accounts.get(checked_id)
+        if account is None:
+            raise NotFound(f"No account for {clerk_user_id}.", code="account_not_found")
+        changed = replace(
+            account,
+            roles=account.roles if roles is None else parse_roles(roles),
+            deactivated=account.deactivated if deactivated is None else deactivated,
+        )
+        stored = await accounts.save(changed)
+        await uow.commit()
+    return AccountChange(stored, await mirror_to_directory(directory, stored))
+
+
+async def mirror_to_directory(directory: IdentityDirectory, account: Account) -> bool:
+    """Write the account's roles to the directory after the change is committed; False if it failed."""
+    try:
+        await directory.write_public_metadata(account.clerk_user_id, public_metadata(account))
+    except DomainError as exc:
+        logger.warning(
+            "directory metadata not updated",
+            extra={"clerk_user_id": account.clerk_user_id, "reason": exc.message},
+        )
+        return False
+    return True
+
+
+async def _email_from_directory(directory: IdentityDirectory, clerk_user_id: str) -> str | None:
+    """The user's email from the directory, as a convenience: unknown there → 400; unreachable →
+    no email for now (the next user.updated webhook fills it in), because the account matters more.
+    """
+    try:
+        return (await directory.read_user(clerk_user_id)).email
+    except NotFound:
+        raise RuleRefused(
+            f"Clerk has no user {clerk_user_id}.",
+            code="unknown_clerk_user",
+            details={"clerk_user_id": clerk_user_id},
+        ) from None
+    except DependencyUnavailable:
+        logger.warning("email not read from the directory", extra={"clerk_user_id": clerk_user_id})
+        return None

@@ -1,0 +1,126 @@
+"""Who may call what: every route of the app, called by every kind of caller.
+
+ROUTES is the table of record. Add a row when you add a route: ``test_every_route_is_in_the_table``
+fails until you do. "Allowed" means the guard let the caller through (any status but 401/403: the
+handler may still refuse the request itself, e.g. 400 for an empty body or 404 for a missing id).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from tests.e2e.identity_support import OPERATOR, create_account, deactivate, signed_in_as
+from tests.tokens import TokenMinter
+
+Client = AsyncTestClient[Litestar]
+
+
+class Access(Enum):
+    PUBLIC = "anyone, signed in or not"
+    SIGNED_IN = "any valid sign-in whose account is not deactivated"
+    ADMIN = "an API key, or a signed-in admin"
+    API_KEY = "an API key only"
+    WEBHOOK = "a Svix-signed delivery only (nobody here has one)"
+
+
+ALLOWED = "allowed"
+CALLERS = ("anonymous", "api_key", "no_account", "family", "provider", "admin", "deactivated_admin")
+
+# caller → expected outcome, for each kind of access
+EXPECTED: dict[Access, dict[str, str | int]] = {
+    Access.PUBLIC: dict.fromkeys(CALLERS, ALLOWED),
+    Access.SIGNED_IN: {
+        "anonymous": 401,
+        "api_key": 401,  # an API key is not a sign-in
+        "no_account": ALLOWED,
+        "family": ALLOWED,
+        "provider": ALLOWED,
+        "admin": ALLOWED,
+        "deactivated_admin": 403,
+    },
+    Access.ADMIN: {
+        "anonymous": 401,
+        "api_key": ALLOWED,
+        "no_account": 403,
+        "family": 403,
+        "provider": 403,
+        "admin": ALLOWED,
+        "deactivated_admin": 403,
+    },
+    Access.API_KEY: {**dict.fromkeys(CALLERS, 401), "api_key": ALLOWED},
+    Access.WEBHOOK: dict.fromkeys(CALLERS, 401),
+}
+
+# (method, path as registered) → (who may call, the path to request, a request body)
+ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
+    ("GET", "/"): (Access.PUBLIC, "/", None),
+    ("GET", "/health"): (Access.PUBLIC, "/health", None),
+    ("GET", "/sentry-test"): (Access.API_KEY, "/sentry-test", None),
+    ("GET", "/auth/me"): (Access.SIGNED_IN, "/auth/me", None),
+    ("GET", "/auth/status"): (Access.PUBLIC, "/auth/status", None),
+    ("POST", "/admin/accounts"): (Access.ADMIN, "/admin/accounts", {"email": "x@x.org", "roles": []}),
+    ("GET", "/admin/accounts/{clerk_user_id:str}"): (Access.ADMIN, "/admin/accounts/user_family", None),
+    ("PATCH", "/admin/accounts/{clerk_user_id:str}"): (
+        Access.ADMIN,
+        "/admin/accounts/user_family",
+        {"roles": ["family"]},
+    ),
+    ("POST", "/webhooks/clerk"): (Access.WEBHOOK, "/webhooks/clerk", {"type": "user.created", "data": {}}),
+    ("GET", "/schema"): (Access.PUBLIC, "/schema", None),
+    ("GET", "/schema/openapi.json"): (Access.PUBLIC, "/schema/openapi.json", None),
+    ("GET", "/schema/{path:str}"): (Access.PUBLIC, "/schema/swagger", None),
+    ("GET", "/schema/oauth2-redirect.html"): (Access.PUBLIC, "/schema/oauth2-redirect.html", None),
+}
+
+
+def test_every_route_is_in_the_table(settings: Settings) -> None:
+    app = create_app(settings, configure_process=False)
+    registered = {
+        (method, route.path)
+        for route in app.routes
+        for method in route.methods
+        if method not in {"OPTIONS", "HEAD"}
+    }
+    assert registered - set(ROUTES) == set(), "add these routes to ROUTES with who may call them"
+    assert set(ROUTES) - registered == set(), "these rows name routes that no longer exist"
+
+
+async def _callers(client: Client, minter: TokenMinter) -> dict[str, dict[str, str]]:
+    await create_account(client, "user_family", "family")
+    await create_account(client, "user_provider", "provider")
+    await create_account(client, "user_admin", "admin")
+    await create_account(client, "user_retired", "admin")
+    await deactivate(client, "user_retired")
+    return {
+        "anonymous": {},
+        "api_key": OPERATOR,
+        "no_account": signed_in_as(minter, "user_stranger"),
+        "family": signed_in_as(minter, "user_family"),
+        "provider": signed_in_as(minter, "user_provider"),
+        "admin": signed_in_as(minter, "user_admin"),
+        "deactivated_admin": signed_in_as(minter, "user_retired"),
+    }
+
+
+@pytest.mark.parametrize("route", list(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+async def test_route_admits_exactly_its_callers(
+    client: Client, minter: TokenMinter, route: tuple[str, str]
+) -> None:
+    access, path, body = ROUTES[route]
+    callers = await _callers(client, minter)
+    outcomes: dict[str, str | int] = {}
+    for caller, headers in callers.items():
+        kwargs: dict[str, Any] = {"headers": headers} | ({"json": body} if body is not None else {})
+        response = await client.request(route[0], path, **kwargs)
+        status = response.status_code
+        outcomes[caller] = status if status in (401, 403) else ALLOWED
+        if status in (401, 403):
+            assert response.json()["code"], response.text  # refusals are JSON with a code
+    assert outcomes == EXPECTED[access]
