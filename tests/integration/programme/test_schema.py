@@ -57,10 +57,10 @@ async def _tables(url: str) -> set[str]:
 def test_the_programme_migration_downgrades_cleanly_and_upgrades_again(postgres_server_url: str) -> None:
     with scratch_database(postgres_server_url) as url:
         upgrade(url, "0004_programme")
-        assert PROGRAMME_TABLES <= asyncio.run(_tables(url))
+        assert asyncio.run(_tables(url)) >= PROGRAMME_TABLES
 
         downgrade(url, "0001_baseline")
         assert asyncio.run(_tables(url)) & PROGRAMME_TABLES == set()
 
         upgrade(url, "0004_programme")
-        assert PROGRAMME_TABLES <= asyncio.run(_tables(url))
+        assert asyncio.run(_tables(url)) >= PROGRAMME_TABLES
