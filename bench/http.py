@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,7 @@ class Case:
     socket_errors: int = 0
     requests: int = 0
     notes: list[str] = field(default_factory=list)
+    samples: list[dict[str, float]] = field(default_factory=list)
 
 
 # --- wrk ------------------------------------------------------------------------------------------
@@ -158,24 +160,33 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 # --- the run --------------------------------------------------------------------------------------
 
 
-def measure(base: str, case: Case, *, threads: int, duration: str, warmup: str, results: list[Case]) -> None:
+def measure(base: str, case: Case, *, threads: int, duration: str, warmup: str) -> None:
+    """One sample (after a warm-up) into ``case``; the case's figures are the median of its samples."""
     url = base + case.path
     wrk(url, threads=threads, connections=case.connections, duration=warmup)
-    measured = wrk(url, threads=threads, connections=case.connections, duration=duration)
-    for key, value in measured.items():
-        setattr(case, key, value)
-    if case.non_2xx or case.socket_errors:
-        case.notes.append(f"{case.non_2xx} non-2xx, {case.socket_errors} socket errors")
-    results.append(case)
+    sample = wrk(url, threads=threads, connections=case.connections, duration=duration)
+    sample["load_1min"] = round(os.getloadavg()[0], 2)
+    case.samples.append(sample)
+    for key in ("requests_per_second", "p50_ms", "p99_ms"):
+        setattr(case, key, statistics.median(s[key] for s in case.samples))
+    case.requests = int(sum(s.get("requests", 0) for s in case.samples))
+    case.non_2xx = int(sum(s.get("non_2xx", 0) for s in case.samples))
+    case.socket_errors = int(sum(s.get("socket_errors", 0) for s in case.samples))
+    case.notes = [f"{case.non_2xx} non-2xx, {case.socket_errors} socket errors"] if case.non_2xx else []
+    if case.socket_errors and not case.non_2xx:
+        case.notes = [f"{case.socket_errors} socket errors"]
     print(
         f"  {case.app:<10} {case.server:<8} w={case.workers} log={case.log_level:<7} {case.path:<8}"
-        f" c={case.connections:<4} {case.requests_per_second:>9.0f} req/s"
-        f"  p50 {case.p50_ms:7.2f} ms  p99 {case.p99_ms:7.2f} ms  {' '.join(case.notes)}",
+        f" c={case.connections:<4} {sample['requests_per_second']:>9.0f} req/s"
+        f"  p50 {sample['p50_ms']:7.2f} ms  p99 {sample['p99_ms']:7.2f} ms"
+        f"  load {sample['load_1min']:.2f}  {' '.join(case.notes)}",
         flush=True,
     )
 
 
 def run(args: argparse.Namespace) -> list[Case]:
+    """Per server and worker count, start every app variant at once (idle ones cost nothing), then
+    take the samples round-robin, so that a noisy neighbour on the machine hits all variants alike."""
     from adapters.embedded.postgres import EmbeddedPostgres
     from adapters.embedded.redis import EmbeddedRedis
     from adapters.postgres.migrations import upgrade
@@ -204,26 +215,44 @@ def run(args: argparse.Namespace) -> list[Case]:
                         command = [sys.executable, "-m", "entrypoints.cli", "run", "--host", HOST]
                         command += ["--port", "{port}", "--workers", str(workers), "--server", server]
                         variants.append(("cap-portal", level, command))
-                    for app, level, template in variants:
-                        port = free_port()
-                        command = [part.replace("{port}", str(port)) for part in template]
-                        env = {**base_env, "LOG_LEVEL": level if level != "-" else "WARNING"}
-                        log = logs / f"{app}-{server}-{workers}-{level}.log"
-                        with server_process(command, env, log, port) as base:
-                            for path in args.paths:
-                                for connections in args.connections:
-                                    case = Case(app, server, workers, level, path, connections)
-                                    measure(
-                                        base,
-                                        case,
-                                        threads=args.threads,
-                                        duration=args.duration,
-                                        warmup=args.warmup,
-                                        results=results,
-                                    )
-                        if app == "cap-portal" and level == "INFO":
-                            lines = sum(1 for _ in log.open("rb"))
-                            print(f"    ({lines} log lines written by the INFO run)", flush=True)
+                    variants = [v for v in variants if v[0] in args.apps]
+                    with contextlib.ExitStack() as running:
+                        bases: list[tuple[str, str, str, Path]] = []
+                        for app, level, template in variants:
+                            port = free_port()
+                            command = [part.replace("{port}", str(port)) for part in template]
+                            env = {**base_env, "LOG_LEVEL": level if level != "-" else "WARNING"}
+                            log = logs / f"{app}-{server}-{workers}-{level}.log"
+                            bases.append(
+                                (
+                                    app,
+                                    level,
+                                    running.enter_context(server_process(command, env, log, port)),
+                                    log,
+                                )
+                            )
+                        for path in args.paths:
+                            for connections in args.connections:
+                                cases = [
+                                    Case(app, server, workers, level, path, connections)
+                                    for app, level, _, _ in bases
+                                ]
+                                for _ in range(args.rounds):
+                                    for case, (_, _, base, _) in zip(cases, bases, strict=True):
+                                        measure(
+                                            base,
+                                            case,
+                                            threads=args.threads,
+                                            duration=args.duration,
+                                            warmup=args.warmup,
+                                        )
+                                results.extend(cases)
+                        for app, level, _, log in bases:
+                            if app == "cap-portal" and level == "INFO":
+                                lines = sum(1 for _ in log.open("rb"))
+                                print(
+                                    f"    ({lines} access/log lines written by the INFO server)", flush=True
+                                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return results
@@ -265,14 +294,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--apps", type=_csv(str), default=["bare", "cap-portal"])
     parser.add_argument("--servers", type=_csv(str), default=["uvicorn", "granian"])
     parser.add_argument("--workers", type=_csv(int), default=[1, 2])
     parser.add_argument("--log-levels", type=_csv(str), default=["WARNING", "INFO"])
     parser.add_argument("--paths", type=_csv(str), default=["/", "/health"])
     parser.add_argument("--connections", type=_csv(int), default=[64])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--duration", default="10s")
-    parser.add_argument("--warmup", default="2s")
+    parser.add_argument("--rounds", type=int, default=3, help="Samples per case (median reported).")
+    parser.add_argument("--duration", default="5s")
+    parser.add_argument("--warmup", default="1s")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")

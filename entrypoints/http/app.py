@@ -49,7 +49,7 @@ def create_app(
         )
     services = services_factory(settings)
     app = Litestar(
-        route_handlers=[*system.ROUTES, *extra_routes],
+        route_handlers=[*system.routes(services), *extra_routes],
         state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),
         lifespan=[_closing(services)],
         exception_handlers=EXCEPTION_HANDLERS,
