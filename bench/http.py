@@ -58,6 +58,7 @@ class Case:
     requests_per_second: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    server_cpu_us_per_request: float = 0.0
     non_2xx: int = 0
     socket_errors: int = 0
     requests: int = 0
@@ -128,8 +129,10 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, ti
 
 
 @contextlib.contextmanager
-def server_process(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[str]:
-    """Start a server in its own process group, yield its base URL, then stop the whole group."""
+def server_process(
+    command: list[str], env: dict[str, str], log: Path, port: int
+) -> Iterator[tuple[str, int]]:
+    """Start a server in its own process group, yield its base URL and group id, then stop the group."""
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
@@ -137,7 +140,7 @@ def server_process(command: list[str], env: dict[str, str], log: Path, port: int
         base = f"http://{HOST}:{port}"
         try:
             wait_until_serving(base + "/health", process, log)
-            yield base
+            yield base, process.pid
         finally:
             _stop_group(process)
 
@@ -160,14 +163,35 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 # --- the run --------------------------------------------------------------------------------------
 
 
-def measure(base: str, case: Case, *, threads: int, duration: str, warmup: str) -> None:
-    """One sample (after a warm-up) into ``case``; the case's figures are the median of its samples."""
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU time of every live process in a process group (the server and its workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == group:  # pgrp
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _CLOCK_TICKS
+
+
+def measure(base: str, group: int, case: Case, *, threads: int, duration: str, warmup: str) -> None:
+    """One sample (after a warm-up) into ``case``; the case's figures are the median of its samples.
+
+    Besides wrk's figures, the server's own CPU time per request: neighbours on a shared machine
+    move req/s a lot, but the CPU our process spends on one request hardly.
+    """
     url = base + case.path
     wrk(url, threads=threads, connections=case.connections, duration=warmup)
+    cpu_before = group_cpu_seconds(group)
     sample = wrk(url, threads=threads, connections=case.connections, duration=duration)
+    cpu = group_cpu_seconds(group) - cpu_before
+    sample["server_cpu_us_per_request"] = cpu / max(sample.get("requests", 1), 1) * 1e6
     sample["load_1min"] = round(os.getloadavg()[0], 2)
     case.samples.append(sample)
-    for key in ("requests_per_second", "p50_ms", "p99_ms"):
+    for key in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_us_per_request"):
         setattr(case, key, statistics.median(s[key] for s in case.samples))
     case.requests = int(sum(s.get("requests", 0) for s in case.samples))
     case.non_2xx = int(sum(s.get("non_2xx", 0) for s in case.samples))
@@ -179,6 +203,7 @@ def measure(base: str, case: Case, *, threads: int, duration: str, warmup: str) 
         f"  {case.app:<10} {case.server:<8} w={case.workers} log={case.log_level:<7} {case.path:<8}"
         f" c={case.connections:<4} {sample['requests_per_second']:>9.0f} req/s"
         f"  p50 {sample['p50_ms']:7.2f} ms  p99 {sample['p99_ms']:7.2f} ms"
+        f"  cpu {sample['server_cpu_us_per_request']:5.0f} us/req"
         f"  load {sample['load_1min']:.2f}  {' '.join(case.notes)}",
         flush=True,
     )
@@ -217,7 +242,7 @@ def run(args: argparse.Namespace) -> list[Case]:
                         variants.append(("cap-portal", level, command))
                     variants = [v for v in variants if v[0] in args.apps]
                     with contextlib.ExitStack() as running:
-                        bases: list[tuple[str, str, str, Path]] = []
+                        bases: list[tuple[str, str, tuple[str, int], Path]] = []
                         for app, level, template in variants:
                             port = free_port()
                             command = [part.replace("{port}", str(port)) for part in template]
@@ -238,9 +263,10 @@ def run(args: argparse.Namespace) -> list[Case]:
                                     for app, level, _, _ in bases
                                 ]
                                 for _ in range(args.rounds):
-                                    for case, (_, _, base, _) in zip(cases, bases, strict=True):
+                                    for case, (_, _, (base, group), _) in zip(cases, bases, strict=True):
                                         measure(
                                             base,
+                                            group,
                                             case,
                                             threads=args.threads,
                                             duration=args.duration,
@@ -269,8 +295,9 @@ def table(results: list[Case]) -> str:
         if c.app == "bare"
     }
     rows = [
-        "| server | workers | app | LOG_LEVEL | path | conns | req/s | p50 ms | p99 ms | vs bare | notes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server | workers | app | LOG_LEVEL | path | conns | req/s | p50 ms | p99 ms | server CPU µs/req "
+        "| vs bare | notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in results:
         reference = bare.get((c.server, c.workers, c.path, c.connections))
@@ -280,7 +307,8 @@ def table(results: list[Case]) -> str:
             notes.append(f"{c.requests_per_second / ORIGINAL_FLASK_HEALTH:.1f}x Flask")
         rows.append(
             f"| {c.server} | {c.workers} | {c.app} | {c.log_level} | `{c.path}` | {c.connections} "
-            f"| {c.requests_per_second:,.0f} | {c.p50_ms:.2f} | {c.p99_ms:.2f} | {ratio} "
+            f"| {c.requests_per_second:,.0f} | {c.p50_ms:.2f} | {c.p99_ms:.2f} "
+            f"| {c.server_cpu_us_per_request:.0f} | {ratio} "
             f"| {'; '.join(notes)} |"
         )
     return "\n".join(rows)
