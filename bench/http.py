@@ -13,8 +13,10 @@ What one run does:
    (one JSON access line per request, as in production) and measures the same two paths;
 3. stops everything it started, prints a Markdown table and writes JSON to ``bench/results/``.
 
-Every measurement is ``wrk -t THREADS -c CONNECTIONS -d DURATION --latency`` after a short
-warm-up; everything binds to 127.0.0.1. A case whose responses are not all 2xx is flagged.
+Every sample is ``wrk -t THREADS -c CONNECTIONS -d DURATION --latency`` after a short warm-up,
+taken round-robin across the apps (``--rounds`` samples each, the median reported), together with
+the server's own CPU time per request; everything binds to 127.0.0.1. A case whose responses are
+not all 2xx is flagged. Results and caveats: docs/benchmarks.md.
 """
 
 from __future__ import annotations
