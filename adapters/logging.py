@@ -6,12 +6,13 @@ a context variable so it follows the request or job through every await.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+import time
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -24,23 +25,38 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line. It formats every access line, so it is kept cheap (msgspec)."""
+
     def __init__(self, process_name: str) -> None:
         super().__init__()
         self._process_name = process_name
+        self._encoder = msgspec.json.Encoder(enc_hook=str)  # str() whatever JSON cannot hold
+        self._second = -1
+        self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "process": self._process_name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS})
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return self._encoder.encode(entry).decode()
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 in UTC with milliseconds, e.g. ``2026-01-31T12:00:00.123+00:00``."""
+        second = int(created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
 
 def stamp_request_ids() -> None:

@@ -30,17 +30,25 @@ def run(host: str, port: int, workers: int, server: Server) -> None:
     settings.require_redis_url()
     settings.require_sign_in()
     configure_logging("web", settings.log_level)
+    serve(APP_FACTORY, host=host, port=port, workers=workers, server=server)
+
+
+def serve(app_factory: str, *, host: str, port: int, workers: int, server: Server) -> None:
+    """Serve the ASGI app that ``app_factory`` (``module:callable``) builds, in the chosen server.
+
+    The benchmark runs its bare reference app through this too, so both see the same settings.
+    """
     if server == "granian":
-        _run_granian(host, port, workers)
+        _run_granian(app_factory, host, port, workers)
     else:
-        _run_uvicorn(host, port, workers)
+        _run_uvicorn(app_factory, host, port, workers)
 
 
-def _run_uvicorn(host: str, port: int, workers: int) -> None:
+def _run_uvicorn(app_factory: str, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        APP_FACTORY,
+        app_factory,
         factory=True,
         host=host,
         port=port,
@@ -52,12 +60,12 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
     )
 
 
-def _run_granian(host: str, port: int, workers: int) -> None:
+def _run_granian(app_factory: str, host: str, port: int, workers: int) -> None:
     from granian.constants import Interfaces, Loops
     from granian.server import Server as Granian
 
     Granian(
-        APP_FACTORY,
+        app_factory,
         factory=True,
         address=host,
         port=port,

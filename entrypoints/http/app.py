@@ -50,7 +50,7 @@ def create_app(
     services = services_factory(settings)
     app = Litestar(
         route_handlers=[
-            *system.ROUTES,
+            *system.routes(services),
             *identity.ROUTES,
             *admin_accounts.ROUTES,
             *clerk_webhooks.ROUTES,

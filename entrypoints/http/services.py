@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,9 +13,13 @@ from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
+from domain.health import HealthReport, check_health
 from domain.ports import Clock, DependencyProbe
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
+from entrypoints.http.single_flight import SingleFlight
 from entrypoints.settings import Settings
+
+HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass
@@ -26,10 +30,18 @@ class WebServices:
     redis: Redis
     identity: IdentityServices
     clock: Clock = field(default_factory=SystemClock)
+    health_timeout_seconds: InitVar[float] = HEALTH_TIMEOUT_SECONDS
+    probes: Sequence[DependencyProbe] = field(init=False)
+    _health: SingleFlight[HealthReport] = field(init=False, repr=False)
 
-    @property
-    def probes(self) -> Sequence[DependencyProbe]:
-        return (PostgresProbe(self.engine), RedisProbe(self.redis))
+    def __post_init__(self, health_timeout_seconds: float) -> None:
+        self.probes = (PostgresProbe(self.engine), RedisProbe(self.redis))
+        # Concurrent /health requests share one round of probes (never one that began before
+        # them), so a burst of load-balancer probes costs one round-trip per dependency.
+        self._health = SingleFlight(lambda: check_health(self.probes, health_timeout_seconds))
+
+    async def check_health(self) -> HealthReport:
+        return await self._health()
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)

@@ -21,3 +21,16 @@ def test_log_lines_are_json_with_the_request_id_and_extra_fields() -> None:
     assert line["job_id"] == "j1"
     assert line["process"] == "web"
     assert line["level"] == "info"
+
+
+def test_time_is_iso_utc_with_milliseconds_and_odd_values_are_strings() -> None:
+    from datetime import UTC, datetime
+
+    formatter = JsonFormatter("web")
+    for created in (1_700_000_000.0, 1_700_000_000.9996, 1_700_000_001.25):
+        record = logging.getLogger("t").makeRecord("t", logging.INFO, __file__, 1, "m", (), None)
+        record.created = created
+        record.thing = object()
+        line = json.loads(formatter.format(record))
+        assert line["time"] == datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert line["thing"].startswith("<object object")

@@ -1,0 +1,368 @@
+"""HTTP benchmark: ``cap-portal run`` beside a bare Litestar app, on the same server settings, with wrk.
+
+Run from the repository root (``-m`` keeps this module from shadowing the standard ``http``)::
+
+    .venv/bin/python -m bench.http
+
+What one run does:
+
+1. starts embedded Postgres and Redis in a temporary directory and applies the migrations;
+2. for each server (uvicorn, granian) and worker count: starts the bare app
+   (``bench/bare_app.py``), measures ``GET /`` and ``GET /health``, stops it; then starts
+   ``python -m entrypoints.cli run`` with ``LOG_LEVEL=WARNING`` and again with ``LOG_LEVEL=INFO``
+   (one JSON access line per request, as in production) and measures the same two paths;
+3. stops everything it started, prints a Markdown table and writes JSON to ``bench/results/``.
+
+Every sample is ``wrk -t THREADS -c CONNECTIONS -d DURATION --latency`` after a short warm-up,
+taken round-robin across the apps (``--rounds`` samples each, the median reported), together with
+the server's own CPU time per request; everything binds to 127.0.0.1. A case whose responses are
+not all 2xx is flagged. Results and caveats: docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HOST = "127.0.0.1"
+API_KEY = "bench-key-0123456789abcdef"
+ORIGINAL_FLASK_HEALTH = 2900.0  # req/s, the original Flask app's /health (gunicorn, 2 workers)
+
+
+@dataclass
+class Case:
+    app: str  # "bare" or "cap-portal"
+    server: str
+    workers: int
+    log_level: str
+    path: str
+    connections: int
+    requests_per_second: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    server_cpu_us_per_request: float = 0.0
+    non_2xx: int = 0
+    socket_errors: int = 0
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)
+    samples: list[dict[str, float]] = field(default_factory=list)
+
+
+# --- wrk ------------------------------------------------------------------------------------------
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match[1]) * _UNITS_MS[match[2]]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Requests/s, p50, p99, request count and error counts from ``wrk --latency`` output."""
+    found: dict[str, float] = {}
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", output):
+        found["requests_per_second"] = float(m[1])
+    if m := re.search(r"^\s+50%\s+(\S+)", output, re.M):
+        found["p50_ms"] = _ms(m[1])
+    if m := re.search(r"^\s+99%\s+(\S+)", output, re.M):
+        found["p99_ms"] = _ms(m[1])
+    if m := re.search(r"(\d+) requests in", output):
+        found["requests"] = int(m[1])
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        found["non_2xx"] = int(m[1])
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        found["socket_errors"] = sum(int(g) for g in m.groups())
+    if "requests_per_second" not in found:
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    return found
+
+
+def wrk(url: str, *, threads: int, connections: int, duration: str) -> dict[str, float]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    return parse_wrk(result.stdout)
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310 - our own loopback URL
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url} within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def server_process(
+    command: list[str], env: dict[str, str], log: Path, port: int
+) -> Iterator[tuple[str, int]]:
+    """Start a server in its own process group, yield its base URL and group id, then stop the group."""
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        base = f"http://{HOST}:{port}"
+        try:
+            wait_until_serving(base + "/health", process, log)
+            yield base, process.pid
+        finally:
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    # Workers of a server that died abruptly may outlive it; the group is ours alone.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU time of every live process in a process group (the server and its workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == group:  # pgrp
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _CLOCK_TICKS
+
+
+def measure(base: str, group: int, case: Case, *, threads: int, duration: str, warmup: str) -> None:
+    """One sample (after a warm-up) into ``case``; the case's figures are the median of its samples.
+
+    Besides wrk's figures, the server's own CPU time per request: neighbours on a shared machine
+    move req/s a lot, but the CPU our process spends on one request hardly.
+    """
+    url = base + case.path
+    wrk(url, threads=threads, connections=case.connections, duration=warmup)
+    cpu_before = group_cpu_seconds(group)
+    sample = wrk(url, threads=threads, connections=case.connections, duration=duration)
+    cpu = group_cpu_seconds(group) - cpu_before
+    sample["server_cpu_us_per_request"] = cpu / max(sample.get("requests", 1), 1) * 1e6
+    sample["load_1min"] = round(os.getloadavg()[0], 2)
+    case.samples.append(sample)
+    for key in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_us_per_request"):
+        setattr(case, key, statistics.median(s[key] for s in case.samples))
+    case.requests = int(sum(s.get("requests", 0) for s in case.samples))
+    case.non_2xx = int(sum(s.get("non_2xx", 0) for s in case.samples))
+    case.socket_errors = int(sum(s.get("socket_errors", 0) for s in case.samples))
+    case.notes = [f"{case.non_2xx} non-2xx, {case.socket_errors} socket errors"] if case.non_2xx else []
+    if case.socket_errors and not case.non_2xx:
+        case.notes = [f"{case.socket_errors} socket errors"]
+    print(
+        f"  {case.app:<10} {case.server:<8} w={case.workers} log={case.log_level:<7} {case.path:<8}"
+        f" c={case.connections:<4} {sample['requests_per_second']:>9.0f} req/s"
+        f"  p50 {sample['p50_ms']:7.2f} ms  p99 {sample['p99_ms']:7.2f} ms"
+        f"  cpu {sample['server_cpu_us_per_request']:5.0f} us/req"
+        f"  load {sample['load_1min']:.2f}  {' '.join(case.notes)}",
+        flush=True,
+    )
+
+
+def run(args: argparse.Namespace) -> list[Case]:
+    """Per server and worker count, start every app variant at once (idle ones cost nothing), then
+    take the samples round-robin, so that a noisy neighbour on the machine hits all variants alike."""
+    from adapters.embedded.postgres import EmbeddedPostgres
+    from adapters.embedded.redis import EmbeddedRedis
+    from adapters.postgres.migrations import upgrade
+
+    results: list[Case] = []
+    scratch = Path(tempfile.mkdtemp(prefix="cap-bench-"))
+    logs = scratch / "logs"
+    logs.mkdir()
+    try:
+        with EmbeddedPostgres(scratch / "postgres") as postgres, EmbeddedRedis(scratch / "redis") as redis:
+            upgrade(postgres.url)
+            base_env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "PYTHONPATH": str(ROOT),
+                "DATABASE_URL": postgres.url,
+                "REDIS_URL": redis.url,
+                "API_KEY": API_KEY,
+                "APP_ENV": "production",
+                "APP_VERSION": "bench",
+            }
+            for server in args.servers:
+                for workers in args.workers:
+                    bare = [sys.executable, "-m", "bench.bare_app", "{port}", str(workers), server]
+                    variants: list[tuple[str, str, list[str]]] = [("bare", "-", bare)]
+                    for level in args.log_levels:
+                        command = [sys.executable, "-m", "entrypoints.cli", "run", "--host", HOST]
+                        command += ["--port", "{port}", "--workers", str(workers), "--server", server]
+                        variants.append(("cap-portal", level, command))
+                    variants = [v for v in variants if v[0] in args.apps]
+                    with contextlib.ExitStack() as running:
+                        bases: list[tuple[str, str, tuple[str, int], Path]] = []
+                        for app, level, template in variants:
+                            port = free_port()
+                            command = [part.replace("{port}", str(port)) for part in template]
+                            env = {**base_env, "LOG_LEVEL": level if level != "-" else "WARNING"}
+                            log = logs / f"{app}-{server}-{workers}-{level}.log"
+                            bases.append(
+                                (
+                                    app,
+                                    level,
+                                    running.enter_context(server_process(command, env, log, port)),
+                                    log,
+                                )
+                            )
+                        for path in args.paths:
+                            for connections in args.connections:
+                                cases = [
+                                    Case(app, server, workers, level, path, connections)
+                                    for app, level, _, _ in bases
+                                ]
+                                for _ in range(args.rounds):
+                                    for case, (_, _, (base, group), _) in zip(cases, bases, strict=True):
+                                        measure(
+                                            base,
+                                            group,
+                                            case,
+                                            threads=args.threads,
+                                            duration=args.duration,
+                                            warmup=args.warmup,
+                                        )
+                                results.extend(cases)
+                        for app, level, _, log in bases:
+                            if app == "cap-portal" and level == "INFO":
+                                lines = sum(1 for _ in log.open("rb"))
+                                print(
+                                    f"    ({lines} access/log lines written by the INFO server)", flush=True
+                                )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def table(results: list[Case]) -> str:
+    """Markdown: one row per case, with the bare app's figure for the same setting beside ours."""
+    bare = {
+        (c.server, c.workers, c.path, c.connections): c.requests_per_second
+        for c in results
+        if c.app == "bare"
+    }
+    rows = [
+        "| server | workers | app | LOG_LEVEL | path | conns | req/s | p50 ms | p99 ms | server CPU µs/req "
+        "| vs bare | notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in results:
+        reference = bare.get((c.server, c.workers, c.path, c.connections))
+        ratio = f"{c.requests_per_second / reference:.0%}" if reference and c.app != "bare" else ""
+        notes = list(c.notes)
+        if c.app == "cap-portal" and c.path == "/health":
+            notes.append(f"{c.requests_per_second / ORIGINAL_FLASK_HEALTH:.1f}x Flask")
+        rows.append(
+            f"| {c.server} | {c.workers} | {c.app} | {c.log_level} | `{c.path}` | {c.connections} "
+            f"| {c.requests_per_second:,.0f} | {c.p50_ms:.2f} | {c.p99_ms:.2f} "
+            f"| {c.server_cpu_us_per_request:.0f} | {ratio} "
+            f"| {'; '.join(notes)} |"
+        )
+    return "\n".join(rows)
+
+
+def _csv(kind: type) -> object:
+    return lambda text: [kind(part) for part in text.split(",") if part]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--apps", type=_csv(str), default=["bare", "cap-portal"])
+    parser.add_argument("--servers", type=_csv(str), default=["uvicorn", "granian"])
+    parser.add_argument("--workers", type=_csv(int), default=[1, 2])
+    parser.add_argument("--log-levels", type=_csv(str), default=["WARNING", "INFO"])
+    parser.add_argument("--paths", type=_csv(str), default=["/", "/health"])
+    parser.add_argument("--connections", type=_csv(int), default=[64])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="Samples per case (median reported).")
+    parser.add_argument("--duration", default="5s")
+    parser.add_argument("--warmup", default="1s")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+
+    started = datetime.now(UTC)
+    print(f"cap-portal HTTP benchmark, {os.cpu_count()} CPUs, load average {os.getloadavg()}", flush=True)
+    results = run(args)
+    markdown = table(results)
+    print("\n" + markdown)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"http-{started:%Y%m%dT%H%M%SZ}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(),
+                "command": " ".join(sys.argv),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "load": os.getloadavg(),
+                },
+                "settings": {k: v for k, v in vars(args).items()},
+                "results": [asdict(c) for c in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nresults: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
