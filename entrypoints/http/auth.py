@@ -55,7 +55,8 @@ async def current_caller(connection: Connection) -> Caller | None:
     if token is not None:
         services: WebServices = connection.app.state.services
         sign_in = await services.identity.verifier.verify(token)
-        uow = services.unit_of_work()
+        # identify reads one row and at most writes one: no transaction needed around them.
+        uow = services.statement_unit_of_work()
         caller = await identify(uow, SqlAlchemyAccounts(uow), services.clock, sign_in)
     connection.state[_CALLER] = caller
     return caller

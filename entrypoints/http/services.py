@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
-from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
@@ -33,8 +33,10 @@ class WebServices:
     health_timeout_seconds: InitVar[float] = HEALTH_TIMEOUT_SECONDS
     probes: Sequence[DependencyProbe] = field(init=False)
     _health: SingleFlight[HealthReport] = field(init=False, repr=False)
+    _autocommit_sessions: async_sessionmaker[AsyncSession] = field(init=False, repr=False)
 
     def __post_init__(self, health_timeout_seconds: float) -> None:
+        self._autocommit_sessions = build_session_factory(autocommit(self.engine))
         self.probes = (PostgresProbe(self.engine), RedisProbe(self.redis))
         # Concurrent /health requests share one round of probes (never one that began before
         # them), so a burst of load-balancer probes costs one round-trip per dependency.
@@ -45,6 +47,10 @@ class WebServices:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def statement_unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        """A unit of work whose statements commit one by one: only for single-statement work."""
+        return SqlAlchemyUnitOfWork(self._autocommit_sessions)
 
     async def close(self) -> None:
         await self.identity.close()
