@@ -1,0 +1,39 @@
+"""What the programme's repositories share: the session they work in and id conversions.
+
+Reads use ``populate_existing`` so that a row read again after a lock (or after this transaction's own
+UPDATE) shows the database's current values, never the session's stale copy. Writes are single SQL
+statements (INSERT / UPDATE / DELETE), so nothing waits in the session for a flush and the repositories
+never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+def parse_id(value: str) -> UUID | None:
+    """A reference id as the database stores it; None for text that cannot be one (so: not found)."""
+    try:
+        return UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def require_id(value: str) -> UUID:
+    """For writes: the domain only stores ids it generated, so a malformed one is a bug."""
+    return UUID(value)
+
+
+def fresh(*entities: Any) -> Select[Any]:
+    return select(*entities).execution_options(populate_existing=True)
+
+
+class SessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session

@@ -1,0 +1,123 @@
+"""The programme's unit of work on SQLAlchemy: one session, the programme's repositories over it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.postgres.programme.allocations import PostgresAllocations
+from adapters.postgres.programme.care_days import PostgresCareDays
+from adapters.postgres.programme.events import Enqueue, EnqueueingAllocationEventPublisher, OutboxEnqueue
+from adapters.postgres.programme.families import PostgresChildren, PostgresFamilies
+from adapters.postgres.programme.providers import PostgresProviderChildLinks, PostgresProviders
+from adapters.postgres.programme.rates import PostgresPaymentRates
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+
+if TYPE_CHECKING:
+    from domain.programme.ports import ProgrammeUnitOfWork
+
+# Builds, for one open unit of work, the callable that records a job in its transaction. The default
+# writes to the programme_events outbox; the jobs capability's queue can be passed instead.
+EnqueueFactory = Callable[[SqlAlchemyUnitOfWork], Enqueue]
+
+
+def outbox(uow: SqlAlchemyUnitOfWork) -> Enqueue:
+    return OutboxEnqueue(uow.session)
+
+
+@dataclass(frozen=True, slots=True)
+class _Repositories:
+    families: PostgresFamilies
+    children: PostgresChildren
+    providers: PostgresProviders
+    links: PostgresProviderChildLinks
+    rates: PostgresPaymentRates
+    allocations: PostgresAllocations
+    care_days: PostgresCareDays
+    allocation_events: EnqueueingAllocationEventPublisher
+
+
+class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
+    """Satisfies ``ProgrammeUnitOfWork``. Each ``async with`` opens a new session (and transaction) with
+    repositories bound to it, so the same instance can be entered again after it exits."""
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, enqueue: EnqueueFactory = outbox
+    ) -> None:
+        super().__init__(session_factory)
+        self._enqueue = enqueue
+        self._repositories: _Repositories | None = None
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        session = self.session
+        self._repositories = _Repositories(
+            families=PostgresFamilies(session),
+            children=PostgresChildren(session),
+            providers=PostgresProviders(session),
+            links=PostgresProviderChildLinks(session),
+            rates=PostgresPaymentRates(session),
+            allocations=PostgresAllocations(session),
+            care_days=PostgresCareDays(session),
+            allocation_events=EnqueueingAllocationEventPublisher(self._enqueue(self)),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        finally:
+            self._repositories = None
+
+    @property
+    def _open(self) -> _Repositories:
+        if self._repositories is None:
+            raise RuntimeError("the unit of work is not open; use `async with uow:`")
+        return self._repositories
+
+    @property
+    def families(self) -> PostgresFamilies:
+        return self._open.families
+
+    @property
+    def children(self) -> PostgresChildren:
+        return self._open.children
+
+    @property
+    def providers(self) -> PostgresProviders:
+        return self._open.providers
+
+    @property
+    def links(self) -> PostgresProviderChildLinks:
+        return self._open.links
+
+    @property
+    def rates(self) -> PostgresPaymentRates:
+        return self._open.rates
+
+    @property
+    def allocations(self) -> PostgresAllocations:
+        return self._open.allocations
+
+    @property
+    def care_days(self) -> PostgresCareDays:
+        return self._open.care_days
+
+    @property
+    def allocation_events(self) -> EnqueueingAllocationEventPublisher:
+        return self._open.allocation_events
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_port(uow: SqlAlchemyProgrammeUnitOfWork) -> ProgrammeUnitOfWork:
+        return uow

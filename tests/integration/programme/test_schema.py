@@ -1,0 +1,66 @@
+"""The migration builds exactly the schema the ORM rows describe, and takes it down again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.postgres.migrations import downgrade, upgrade
+from adapters.postgres.tables import metadata
+from tests.infrastructure import asyncpg_dsn, scratch_database
+
+PROGRAMME_TABLES = {
+    "families",
+    "guardians",
+    "children",
+    "providers",
+    "provider_child_links",
+    "payment_rates",
+    "month_allocations",
+    "care_days",
+    "programme_events",
+}
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return list(compare_metadata(context, metadata))
+
+
+async def test_the_migrated_database_matches_the_orm_metadata(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(_differences)
+    finally:
+        await engine.dispose()
+    assert differences == []
+
+
+async def _tables(url: str) -> set[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row["tablename"] for row in rows}
+    finally:
+        await connection.close()
+
+
+def test_the_programme_migration_downgrades_cleanly_and_upgrades_again(postgres_server_url: str) -> None:
+    with scratch_database(postgres_server_url) as url:
+        upgrade(url, "0004_programme")
+        assert asyncio.run(_tables(url)) >= PROGRAMME_TABLES
+
+        downgrade(url, "0001_baseline")
+        assert asyncio.run(_tables(url)) & PROGRAMME_TABLES == set()
+
+        upgrade(url, "0004_programme")
+        assert asyncio.run(_tables(url)) >= PROGRAMME_TABLES
