@@ -11,11 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.clock import SystemClock
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
+from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.ports import Clock, DependencyProbe
+from domain.programme.business_time import BusinessCalendar
+from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.settings import Settings
+
+
+def programme_rules(settings: Settings) -> ProgrammeRules:
+    return ProgrammeRules(
+        max_children_per_provider=settings.max_children_per_provider,
+        max_allocation_cents=settings.max_allocation_cents,
+        program_end_date=settings.program_end_date,
+        business_timezone=settings.business_timezone,
+    )
 
 
 @dataclass
@@ -25,14 +37,23 @@ class WebServices:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     identity: IdentityServices
+    # Tests swap in a fixed clock (``replace(services, clock=...)`` in a services factory).
     clock: Clock = field(default_factory=SystemClock)
+    rules: ProgrammeRules = field(default_factory=ProgrammeRules)
 
     @property
     def probes(self) -> Sequence[DependencyProbe]:
         return (PostgresProbe(self.engine), RedisProbe(self.redis))
 
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.clock, self.rules.business_timezone)
+
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
+        return SqlAlchemyProgrammeUnitOfWork(self.session_factory)
 
     async def close(self) -> None:
         await self.identity.close()
@@ -48,4 +69,5 @@ def build_web_services(settings: Settings) -> WebServices:
         session_factory=build_session_factory(engine),
         redis=build_redis(settings.require_redis_url()),
         identity=build_identity_services(settings),
+        rules=programme_rules(settings),
     )

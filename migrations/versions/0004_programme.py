@@ -7,7 +7,7 @@ events get BIGINT identities. Enumerations are stored by their domain value and 
 owned by a record goes with it (CASCADE); money records are never removed by a cascade (RESTRICT).
 
 Revision ID: 0004_programme
-Revises: 0001_baseline
+Revises: 0003_accounts
 Create Date: 2026-11-26
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_programme"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0003_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
