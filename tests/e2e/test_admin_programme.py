@@ -3,11 +3,18 @@ field-named validation, pagination, partial changes and the provider's capacity.
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from tests.e2e.identity_support import OPERATOR
 from tests.e2e.programme_support import Client, family_body, post_ok, provider_body
 
 
-async def test_a_family_is_created_then_updated_by_external_id(programme_client: Client) -> None:
+async def test_a_family_is_created_then_updated_by_external_id(
+    programme_client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cap_portal")  # the change log lines must be writable
     created = await programme_client.post(
         "/admin/families", json=family_body("x", children=2), headers=OPERATOR
     )
@@ -68,7 +75,10 @@ async def test_validation_errors_name_the_field(programme_client: Client) -> Non
     assert bad_provider.json()["details"][0]["key"] == "type"
 
 
-async def test_lists_come_a_page_at_a_time(programme_client: Client) -> None:
+async def test_lists_come_a_page_at_a_time(
+    programme_client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cap_portal")
     for tag in "abc":
         await post_ok(programme_client, "/admin/providers", provider_body(tag))
     first = (await programme_client.get("/admin/providers", params={"limit": 2}, headers=OPERATOR)).json()
@@ -81,7 +91,10 @@ async def test_lists_come_a_page_at_a_time(programme_client: Client) -> None:
     assert too_many.status_code == 400
 
 
-async def test_a_provider_cares_for_at_most_its_capacity(programme_client: Client) -> None:
+async def test_a_provider_cares_for_at_most_its_capacity(
+    programme_client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cap_portal")
     provider = await post_ok(programme_client, "/admin/providers", provider_body("cap"))
     family = await post_ok(programme_client, "/admin/families", family_body("cap", children=3))
     paths = [f"/admin/providers/{provider['id']}/children/{c['id']}" for c in family["children"]]

@@ -4,6 +4,9 @@ concurrent calls for one person, and a Clerk outage that does not undo onboardin
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from tests.e2e.identity_support import OPERATOR, signed_in_as
 from tests.e2e.programme_support import Client, family_body, post_ok, provider_body
@@ -12,8 +15,9 @@ from tests.tokens import TokenMinter
 
 
 async def test_a_family_is_onboarded_with_its_allocations_and_metadata(
-    programme_client: Client, minter: TokenMinter, fake_clerk: FakeClerk
+    programme_client: Client, minter: TokenMinter, fake_clerk: FakeClerk, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="cap_portal")
     family = await post_ok(programme_client, "/admin/families", family_body("on", children=2))
     fake_clerk.add_user("user_ana", "ana@x.org")
     body = {"clerk_user_id": "user_ana", "family_id": family["id"]}

@@ -42,7 +42,7 @@ async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response
     saved = await families.save_family(uow, services.rules, actor, data.details())
     logger.info(
         "family saved",
-        extra={"by": operator(request), "family_id": saved.family.id, "created": saved.created},
+        extra={"by": operator(request), "family_id": saved.family.id, "was_created": saved.created},
     )
     return Response(family_out(saved.family, saved.children), status_code=201 if saved.created else 200)
 

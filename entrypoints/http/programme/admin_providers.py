@@ -45,7 +45,7 @@ async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Resp
     record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, saved.provider.id)
     logger.info(
         "provider saved",
-        extra={"by": operator(request), "provider_id": saved.provider.id, "created": saved.created},
+        extra={"by": operator(request), "provider_id": saved.provider.id, "was_created": saved.created},
     )
     return Response(provider_record_out(record), status_code=201 if saved.created else 200)
 
