@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from adapters.clerk.backend_api import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
+from domain.programme.config import DEFAULT_MAX_ALLOCATION_CENTS, DEFAULT_MAX_CHILDREN_PER_PROVIDER
 from entrypoints import clerk_settings
 from entrypoints.clerk_settings import sign_in_problem
 
@@ -51,6 +53,10 @@ class Settings:
     clerk_secret_key: str | None = field(default=None, repr=False)
     clerk_webhook_secret: str | None = field(default=None, repr=False)
     clerk_api_url: str = DEFAULT_CLERK_API_URL
+    max_children_per_provider: int = DEFAULT_MAX_CHILDREN_PER_PROVIDER
+    max_allocation_cents: int = DEFAULT_MAX_ALLOCATION_CENTS
+    # No monthly allocation for a month starting on or after this date; None = the programme runs on.
+    program_end_date: date | None = None
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -177,6 +183,16 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _iso_date(text: str) -> date:
+    # fromisoformat also takes 20260701 and 2026-W27; only the plain form is meant here.
+    try:
+        if len(text) == 10 and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ValueError(f"must be a date YYYY-MM-DD, got {text!r}")
+
+
 def _log_level(text: str) -> str:
     level = text.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -205,4 +221,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CLERK_SECRET_KEY": clerk_settings.secret_key,
     "CLERK_WEBHOOK_SECRET": clerk_settings.webhook_secret,
     "CLERK_API_URL": _http_url,
+    "MAX_CHILDREN_PER_PROVIDER": _positive_int,
+    "MAX_ALLOCATION_CENTS": _positive_int,
+    "PROGRAM_END_DATE": _iso_date,
 }

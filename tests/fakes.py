@@ -88,6 +88,9 @@ class FakeFamilies(_Repository):
     async def list_all(self) -> list[Family]:
         return list(self.state.families.values())
 
+    async def list_page(self, *, limit: int, offset: int) -> list[Family]:
+        return list(self.state.families.values())[offset : offset + limit]
+
     async def add(self, family: Family) -> None:
         assert family.id not in self.state.families
         self.state.families[family.id] = family
@@ -144,6 +147,9 @@ class FakeProviders(_Repository):
 
     async def list_all(self) -> list[Provider]:
         return list(self.state.providers.values())
+
+    async def list_page(self, *, limit: int, offset: int) -> list[Provider]:
+        return list(self.state.providers.values())[offset : offset + limit]
 
     async def add(self, provider: Provider) -> None:
         assert provider.id not in self.state.providers

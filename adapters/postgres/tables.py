@@ -9,10 +9,8 @@ from __future__ import annotations
 from advanced_alchemy.base import metadata_registry
 from sqlalchemy import MetaData
 
-# Each capability's row module, imported for its side effect: its tables join the metadata.
-from adapters.postgres.programme import rows as programme_rows  # noqa: F401
-
 metadata: MetaData = metadata_registry.get()
 
 # Row modules: importing them registers their tables on the metadata.
 from adapters.postgres import accounts as _accounts  # noqa: E402, F401
+from adapters.postgres.programme import rows as _programme_rows  # noqa: E402, F401

@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
-from entrypoints.http import admin_accounts, clerk_webhooks, identity, system
+from entrypoints.http import admin_accounts, clerk_webhooks, identity, programme, system
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
 from entrypoints.http.request_id import request_id_middleware
@@ -54,6 +54,7 @@ def create_app(
             *identity.ROUTES,
             *admin_accounts.ROUTES,
             *clerk_webhooks.ROUTES,
+            *programme.ROUTES,
             *extra_routes,
         ],
         state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),

@@ -11,15 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.clock import SystemClock
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
+from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
 from domain.ports import Clock, DependencyProbe
+from domain.programme.business_time import BusinessCalendar
+from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.http.single_flight import SingleFlight
 from entrypoints.settings import Settings
 
 HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+def programme_rules(settings: Settings) -> ProgrammeRules:
+    return ProgrammeRules(
+        max_children_per_provider=settings.max_children_per_provider,
+        max_allocation_cents=settings.max_allocation_cents,
+        program_end_date=settings.program_end_date,
+        business_timezone=settings.business_timezone,
+    )
 
 
 @dataclass
@@ -29,7 +41,9 @@ class WebServices:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     identity: IdentityServices
+    # Tests swap in a fixed clock (``replace(services, clock=...)`` in a services factory).
     clock: Clock = field(default_factory=SystemClock)
+    rules: ProgrammeRules = field(default_factory=ProgrammeRules)
     health_timeout_seconds: InitVar[float] = HEALTH_TIMEOUT_SECONDS
     probes: Sequence[DependencyProbe] = field(init=False)
     _health: SingleFlight[HealthReport] = field(init=False, repr=False)
@@ -45,12 +59,19 @@ class WebServices:
     async def check_health(self) -> HealthReport:
         return await self._health()
 
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.clock, self.rules.business_timezone)
+
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
 
     def statement_unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A unit of work whose statements commit one by one: only for single-statement work."""
         return SqlAlchemyUnitOfWork(self._autocommit_sessions)
+
+    def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
+        return SqlAlchemyProgrammeUnitOfWork(self.session_factory)
 
     async def close(self) -> None:
         await self.identity.close()
@@ -66,4 +87,5 @@ def build_web_services(settings: Settings) -> WebServices:
         session_factory=build_session_factory(engine),
         redis=build_redis(settings.require_redis_url()),
         identity=build_identity_services(settings),
+        rules=programme_rules(settings),
     )

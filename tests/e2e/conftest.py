@@ -11,6 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.e2e.programme_support import NOW, app_at
+from tests.fakes import FixedClock
 
 ClientFactory = Callable[..., AsyncTestClient[Litestar]]
 
@@ -33,3 +35,15 @@ def client_with(settings: Settings) -> Callable[..., AbstractAsyncContextManager
             yield test_client
 
     return build
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+async def programme_client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app with a fixed clock (Wednesday 1 January 2025 in Denver), for the programme's routes."""
+    async with AsyncTestClient(app_at(settings, clock)) as test_client:
+        yield test_client

@@ -28,6 +28,10 @@ class Access(Enum):
     ADMIN = "an API key, or a signed-in admin"
     API_KEY = "an API key only"
     WEBHOOK = "a Svix-signed delivery only (nobody here has one)"
+    PROGRAMME = "an API key, or a signed-in account linked to a family or provider, or an admin"
+    FAMILY = "a signed-in account linked to a family"
+    RATE_SETTER = "an API key, a signed-in admin, or an account linked to a provider"
+    PROVIDER = "a signed-in account linked to a provider"
 
 
 ALLOWED = "allowed"
@@ -56,7 +60,32 @@ EXPECTED: dict[Access, dict[str, str | int]] = {
     },
     Access.API_KEY: {**dict.fromkeys(CALLERS, 401), "api_key": ALLOWED},
     Access.WEBHOOK: dict.fromkeys(CALLERS, 401),
+    Access.PROGRAMME: {
+        "anonymous": 401,
+        "api_key": ALLOWED,
+        "no_account": 403,
+        "family": ALLOWED,
+        "provider": ALLOWED,
+        "admin": ALLOWED,
+        "deactivated_admin": 403,
+    },
+    Access.RATE_SETTER: {
+        "anonymous": 401,
+        "api_key": ALLOWED,
+        "no_account": 403,
+        "family": 403,
+        "provider": ALLOWED,
+        "admin": ALLOWED,
+        "deactivated_admin": 403,
+    },
+    Access.FAMILY: {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "api_key": 401, "family": ALLOWED},
+    Access.PROVIDER: {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "api_key": 401, "provider": ALLOWED},
 }
+
+NO_ID = "00000000-0000-4000-8000-000000000000"
+FAMILY_BODY = {"guardians": [{"first_name": "A", "last_name": "B"}]}
+CARE_DAY = {"allocation_id": 1, "provider_id": NO_ID, "date": "2025-01-06", "type": "Half Day"}
+RATES = {"half_day_rate_cents": 4000, "full_day_rate_cents": 8000}
 
 # (method, path as registered) → (who may call, the path to request, a request body)
 ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
@@ -77,6 +106,70 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("GET", "/schema/openapi.json"): (Access.PUBLIC, "/schema/openapi.json", None),
     ("GET", "/schema/{path:str}"): (Access.PUBLIC, "/schema/swagger", None),
     ("GET", "/schema/oauth2-redirect.html"): (Access.PUBLIC, "/schema/oauth2-redirect.html", None),
+    ("POST", "/admin/families"): (Access.ADMIN, "/admin/families", FAMILY_BODY),
+    ("GET", "/admin/families"): (Access.ADMIN, "/admin/families", None),
+    ("GET", "/admin/families/{family_id:str}"): (Access.ADMIN, f"/admin/families/{NO_ID}", None),
+    ("PATCH", "/admin/families/{family_id:str}"): (
+        Access.ADMIN,
+        f"/admin/families/{NO_ID}",
+        {"zip": "80202"},
+    ),
+    ("PATCH", "/admin/children/{child_id:str}"): (
+        Access.ADMIN,
+        f"/admin/children/{NO_ID}",
+        {"last_name": "C"},
+    ),
+    ("POST", "/admin/providers"): (Access.ADMIN, "/admin/providers", {"name": "Care", "type": "ffn"}),
+    ("GET", "/admin/providers"): (Access.ADMIN, "/admin/providers", None),
+    ("GET", "/admin/providers/{provider_id:str}"): (Access.ADMIN, f"/admin/providers/{NO_ID}", None),
+    ("PATCH", "/admin/providers/{provider_id:str}"): (
+        Access.ADMIN,
+        f"/admin/providers/{NO_ID}",
+        {"name": "X"},
+    ),
+    ("PUT", "/admin/providers/{provider_id:str}/children/{child_id:str}"): (
+        Access.ADMIN,
+        f"/admin/providers/{NO_ID}/children/{NO_ID}",
+        None,
+    ),
+    ("DELETE", "/admin/providers/{provider_id:str}/children/{child_id:str}"): (
+        Access.ADMIN,
+        f"/admin/providers/{NO_ID}/children/{NO_ID}",
+        None,
+    ),
+    ("POST", "/family/onboard"): (
+        Access.API_KEY,
+        "/family/onboard",
+        {"clerk_user_id": "user_nobody", "family_id": NO_ID},
+    ),
+    ("POST", "/provider/onboard"): (
+        Access.API_KEY,
+        "/provider/onboard",
+        {"clerk_user_id": "user_nobody", "provider_id": NO_ID},
+    ),
+    ("GET", "/family"): (Access.FAMILY, "/family", None),
+    ("GET", "/family/default_child_id"): (Access.FAMILY, "/family/default_child_id", None),
+    ("GET", "/family/{child_id:str}"): (Access.FAMILY, f"/family/{NO_ID}", None),
+    ("GET", "/provider"): (Access.PROVIDER, "/provider", None),
+    ("POST", "/payment-rates/{child_id:str}"): (Access.RATE_SETTER, f"/payment-rates/{NO_ID}", RATES),
+    ("GET", "/payment-rates/{provider_id:str}/{child_id:str}"): (
+        Access.PROGRAMME,
+        f"/payment-rates/{NO_ID}/{NO_ID}",
+        None,
+    ),
+    ("POST", "/care-days"): (Access.PROGRAMME, "/care-days", CARE_DAY),
+    ("PUT", "/care-days/{care_day_id:int}"): (Access.PROGRAMME, "/care-days/1", {"type": "Full Day"}),
+    ("DELETE", "/care-days/{care_day_id:int}"): (Access.PROGRAMME, "/care-days/1", None),
+    ("GET", "/child/{child_id:str}/allocation/{month:str}/{year:str}"): (
+        Access.PROGRAMME,
+        f"/child/{NO_ID}/allocation/1/2025",
+        None,
+    ),
+    ("GET", "/provider/{provider_id:str}/allocated_care_days"): (
+        Access.PROGRAMME,
+        f"/provider/{NO_ID}/allocated_care_days",
+        None,
+    ),
 }
 
 
@@ -93,8 +186,14 @@ def test_every_route_is_in_the_table(settings: Settings) -> None:
 
 
 async def _callers(client: Client, minter: TokenMinter) -> dict[str, dict[str, str]]:
-    await create_account(client, "user_family", "family")
-    await create_account(client, "user_provider", "provider")
+    # The family and the provider are onboarded, so their accounts are linked to records.
+    family = await client.post("/admin/families", json=FAMILY_BODY, headers=OPERATOR)
+    provider = await client.post("/admin/providers", json={"name": "Care", "type": "ffn"}, headers=OPERATOR)
+    for path, body in (
+        ("/family/onboard", {"clerk_user_id": "user_family", "family_id": family.json()["id"]}),
+        ("/provider/onboard", {"clerk_user_id": "user_provider", "provider_id": provider.json()["id"]}),
+    ):
+        assert (await client.post(path, json=body, headers=OPERATOR)).status_code == 200
     await create_account(client, "user_admin", "admin")
     await create_account(client, "user_retired", "admin")
     await deactivate(client, "user_retired")

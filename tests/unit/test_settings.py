@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,17 @@ def test_defaults_are_for_development(tmp_path: Path) -> None:
     assert settings.business_timezone == "America/Denver"
     assert settings.api_keys == ()
     assert settings.allowed_origins == ["http://localhost:5173"]
+    assert (settings.max_children_per_provider, settings.max_allocation_cents) == (2, 140_000)
+    assert settings.program_end_date is None
+
+
+def test_programme_rules_are_read(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"MAX_CHILDREN_PER_PROVIDER": "3", "MAX_ALLOCATION_CENTS": "90000", "PROGRAM_END_DATE": "2026-07-01"},
+        env_file=tmp_path / ".env",
+    )
+    assert (settings.max_children_per_provider, settings.max_allocation_cents) == (3, 90_000)
+    assert settings.program_end_date == date(2026, 7, 1)
 
 
 def test_values_are_parsed_and_typed(tmp_path: Path) -> None:
@@ -59,6 +71,10 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("CORS_ORIGINS", "localhost:5173", "http(s) URL"),
         ("BUSINESS_TIMEZONE", "Mars/Olympus", "unknown timezone"),
         ("MAX_REQUEST_BODY_BYTES", "-3", "positive whole number"),
+        ("MAX_CHILDREN_PER_PROVIDER", "0", "positive whole number"),
+        ("MAX_ALLOCATION_CENTS", "1400.00", "positive whole number"),
+        ("PROGRAM_END_DATE", "20260701", "YYYY-MM-DD"),
+        ("PROGRAM_END_DATE", "2026-02-30", "YYYY-MM-DD"),
     ],
 )
 def test_a_malformed_value_names_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:

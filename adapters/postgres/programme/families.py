@@ -86,10 +86,18 @@ class PostgresFamilies(SessionRepository):
         return await self._one(FamilyRow.external_id == external_id)
 
     async def list_all(self) -> list[Family]:
+        return await self._ordered()
+
+    async def list_page(self, *, limit: int, offset: int) -> list[Family]:
+        return await self._ordered(limit=limit, offset=offset)
+
+    async def _ordered(self, *, limit: int | None = None, offset: int = 0) -> list[Family]:
         query = (
             fresh(FamilyRow)
             .options(selectinload(FamilyRow.guardians))
             .order_by(FamilyRow.created_at, FamilyRow.id)
+            .limit(limit)
+            .offset(offset)
         )
         return [_family(row) for row in (await self._session.execute(query)).scalars()]
 

@@ -85,7 +85,15 @@ class PostgresProviders(SessionRepository):
         return None if row is None else _provider(row)
 
     async def list_all(self) -> list[Provider]:
-        query = fresh(ProviderRow).order_by(ProviderRow.created_at, ProviderRow.id)
+        return await self._ordered()
+
+    async def list_page(self, *, limit: int, offset: int) -> list[Provider]:
+        return await self._ordered(limit=limit, offset=offset)
+
+    async def _ordered(self, *, limit: int | None = None, offset: int = 0) -> list[Provider]:
+        query = (
+            fresh(ProviderRow).order_by(ProviderRow.created_at, ProviderRow.id).limit(limit).offset(offset)
+        )
         return [_provider(row) for row in (await self._session.execute(query)).scalars()]
 
     async def add(self, provider: Provider) -> None:

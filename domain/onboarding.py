@@ -1,0 +1,145 @@
+"""Onboarding: a person who applied becomes a signed-in family or provider of the programme.
+
+It spans identity (the account keyed by the Clerk user id, its role and linked record) and the
+programme (the record must exist; a family gets the current and next month's allocations for its
+payment-enabled children). Both happen in one transaction, so a failure leaves neither. The
+directory (Clerk public_metadata, which the frontend reads) is written only after the commit: our
+database is the authority, and a directory outage is reported, never a reason to undo onboarding.
+
+Repeating it is harmless: the account keeps its link and allocations that exist are kept. Two calls
+for the same person at once leave one account: the second insert waits for the first, loses on the
+primary key and then updates the row the first one made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from domain.errors import Conflict, RuleRefused
+from domain.identity.administration import mirror_to_directory
+from domain.identity.model import Account, Role, checked_clerk_user_id, checked_email
+from domain.identity.ports import AccountRepository, IdentityDirectory
+from domain.programme.business_time import BusinessCalendar
+from domain.programme.config import ProgrammeRules
+from domain.programme.errors import FamilyNotFound, ProviderNotFound
+from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.use_cases.allocations import AllocationOutcome, allocate_family_within
+
+
+class AccountLinkedElsewhere(Conflict):
+    code = "account_linked_elsewhere"
+
+
+@dataclass(frozen=True, slots=True)
+class Onboarded:
+    account: Account
+    # Allocations created by this call (existing ones are not counted again).
+    allocations_created: int
+    directory_synced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    role: Role
+    family_id: str | None = None
+    provider_id: str | None = None
+
+
+async def onboard_family(
+    uow: ProgrammeUnitOfWork,
+    accounts: AccountRepository,
+    directory: IdentityDirectory,
+    calendar: BusinessCalendar,
+    rules: ProgrammeRules,
+    *,
+    clerk_user_id: str,
+    family_id: str,
+) -> Onboarded:
+    """``accounts`` must work inside ``uow``'s transaction."""
+    user_id = checked_clerk_user_id(clerk_user_id)
+    async with uow:
+        family = await uow.families.get(family_id)
+        if family is None:
+            raise FamilyNotFound()
+        guardian = family.primary_guardian
+        email = guardian.email if guardian else None
+        account = await _linked_account(accounts, user_id, email, _Link(Role.FAMILY, family_id=family.id))
+        outcomes: list[AllocationOutcome] = await allocate_family_within(
+            uow, calendar, rules, family_id=family.id
+        )
+        await uow.commit()
+    synced = await mirror_to_directory(directory, account)
+    return Onboarded(account, sum(1 for o in outcomes if o.created), synced)
+
+
+async def onboard_provider(
+    uow: ProgrammeUnitOfWork,
+    accounts: AccountRepository,
+    directory: IdentityDirectory,
+    *,
+    clerk_user_id: str,
+    provider_id: str,
+) -> Onboarded:
+    """``accounts`` must work inside ``uow``'s transaction."""
+    user_id = checked_clerk_user_id(clerk_user_id)
+    async with uow:
+        provider = await uow.providers.get(provider_id)
+        if provider is None:
+            raise ProviderNotFound()
+        link = _Link(Role.PROVIDER, provider_id=provider.id)
+        account = await _linked_account(accounts, user_id, provider.email, link)
+        await uow.commit()
+    synced = await mirror_to_directory(directory, account)
+    return Onboarded(account, 0, synced)
+
+
+async def _linked_account(
+    accounts: AccountRepository, user_id: str, email: str | None, link: _Link
+) -> Account:
+    current = await accounts.get(user_id)
+    if current is None:
+        fresh = Account(
+            clerk_user_id=user_id,
+            email=_usable_email(email),
+            roles=frozenset({link.role}),
+            family_id=link.family_id,
+            provider_id=link.provider_id,
+        )
+        try:
+            await accounts.add(fresh)
+        except Conflict:
+            # A concurrent onboarding of the same person committed first; build on its account.
+            current = await accounts.get(user_id)
+            if current is None:
+                raise
+        else:
+            stored = await accounts.get(user_id)
+            return stored or fresh
+    return await accounts.save(_with_link(current, link))
+
+
+def _with_link(account: Account, link: _Link) -> Account:
+    if link.family_id is not None:
+        if account.family_id not in (None, link.family_id):
+            raise AccountLinkedElsewhere(
+                "This account is already linked to another family.", details={"family_id": account.family_id}
+            )
+        account = replace(account, family_id=link.family_id)
+    if link.provider_id is not None:
+        if account.provider_id not in (None, link.provider_id):
+            raise AccountLinkedElsewhere(
+                "This account is already linked to another provider.",
+                details={"provider_id": account.provider_id},
+            )
+        account = replace(account, provider_id=link.provider_id)
+    return replace(account, roles=account.roles | {link.role})
+
+
+def _usable_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    # The record's email is a convenience on the account; a malformed one must not block onboarding.
+    try:
+        return checked_email(email)
+    except RuleRefused:
+        return None

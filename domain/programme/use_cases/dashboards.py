@@ -1,0 +1,110 @@
+"""What a family's and a provider's home pages show, from the programme's records.
+
+Parts that belong to capabilities not built yet (payments, attendance, invitations) are left to the
+edge, which reports them as empty or false rather than inventing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.programme.actors import Actor
+from domain.programme.config import ProgrammeRules
+from domain.programme.errors import ChildNotFound, FamilyNotFound, ProviderNotFound
+from domain.programme.families import Child
+from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.providers import Provider
+from domain.programme.rates import PaymentRate
+from domain.programme.statuses import ApplicationStatus
+
+# Statuses the frontend shows as "application pending" or "denied" (it has no word for the others).
+PENDING_STATUSES = frozenset(
+    {
+        ApplicationStatus.PENDING,
+        ApplicationStatus.UNDER_REVIEW,
+        ApplicationStatus.NEED_MORE_INFO,
+        ApplicationStatus.WAITLIST,
+        ApplicationStatus.HOLD,
+    }
+)
+DENIED_STATUSES = frozenset({ApplicationStatus.NOT_ELIGIBLE})
+
+
+def application_notice(status: ApplicationStatus) -> str | None:
+    if status in PENDING_STATUSES:
+        return "application_pending"
+    if status in DENIED_STATUSES:
+        return "application_denied"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyDashboard:
+    selected_child: Child
+    children: tuple[Child, ...]
+    providers: tuple[Provider, ...]  # those caring for the selected child
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChild:
+    child: Child
+    rate: PaymentRate | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderDashboard:
+    provider: Provider
+    children: tuple[ProviderChild, ...]
+    max_child_count: int
+
+
+def _family_id(actor: Actor) -> str:
+    if actor.family_id is None:
+        raise FamilyNotFound()
+    return actor.family_id
+
+
+async def default_child_id(uow: ProgrammeUnitOfWork, actor: Actor) -> str:
+    """The family's first child (the frontend opens it by default); 404 for a family with none."""
+    family_id = _family_id(actor)
+    async with uow:
+        children = await uow.children.list_for_family(family_id)
+    if not children:
+        raise ChildNotFound("This family has no children")
+    return children[0].id
+
+
+async def family_dashboard(
+    uow: ProgrammeUnitOfWork, actor: Actor, child_id: str | None = None
+) -> FamilyDashboard:
+    """The family's home for one of its children (the first when none is named); another family's
+    child is reported as missing."""
+    family_id = _family_id(actor)
+    async with uow:
+        children = await uow.children.list_for_family(family_id)
+        selected = next((c for c in children if child_id is None or c.id == child_id), None)
+        if selected is None:
+            raise ChildNotFound()
+        providers = []
+        for provider_id in await uow.links.providers_of(selected.id):
+            provider = await uow.providers.get(provider_id)
+            if provider is not None:
+                providers.append(provider)
+    return FamilyDashboard(selected, tuple(children), tuple(providers))
+
+
+async def provider_dashboard(
+    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor
+) -> ProviderDashboard:
+    if actor.provider_id is None:
+        raise ProviderNotFound()
+    async with uow:
+        provider = await uow.providers.get(actor.provider_id)
+        if provider is None:
+            raise ProviderNotFound()
+        children = []
+        for child_id in await uow.links.children_of(provider.id):
+            child = await uow.children.get(child_id)
+            if child is not None:
+                children.append(ProviderChild(child, await uow.rates.get(provider.id, child_id)))
+    return ProviderDashboard(provider, tuple(children), rules.max_children_per_provider)

@@ -1,0 +1,98 @@
+"""``POST /family/onboard`` and ``POST /provider/onboard`` (API key): the application site links a
+Clerk user to a family or provider record.
+
+The answer is 200 whether this call linked the account or an earlier one had: onboarding is
+idempotent. ``directory_synced`` is false when Clerk's public_metadata could not be written after
+the commit; the account is linked all the same, and calling onboarding again retries the write.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from litestar import post
+from litestar.params import JSONBody
+
+from adapters.postgres.accounts import SqlAlchemyAccounts
+from domain import onboarding
+from entrypoints.http.api_keys import require_api_key
+from entrypoints.http.programme.actors import AnyRequest
+from entrypoints.http.services import WebServices
+
+logger = logging.getLogger("cap_portal.onboarding")
+
+
+class FamilyOnboarding(msgspec.Struct, forbid_unknown_fields=True):
+    clerk_user_id: str
+    family_id: str
+
+
+class ProviderOnboarding(msgspec.Struct, forbid_unknown_fields=True):
+    clerk_user_id: str
+    provider_id: str
+
+
+class OnboardedJson(msgspec.Struct):
+    message: str
+    clerk_user_id: str
+    roles: list[str]
+    family_id: str | None
+    provider_id: str | None
+    allocations_created: int
+    directory_synced: bool
+
+
+def _json(done: onboarding.Onboarded) -> OnboardedJson:
+    account = done.account
+    return OnboardedJson(
+        message="Onboarded",
+        clerk_user_id=account.clerk_user_id,
+        roles=sorted(role.value for role in account.roles),
+        family_id=account.family_id,
+        provider_id=account.provider_id,
+        allocations_created=done.allocations_created,
+        directory_synced=done.directory_synced,
+    )
+
+
+def _log(done: onboarding.Onboarded) -> None:
+    extra = {"clerk_user_id": done.account.clerk_user_id, "directory_synced": done.directory_synced}
+    logger.info("onboarded", extra=extra)
+
+
+@post("/family/onboard", guards=[require_api_key], status_code=200, summary="Link a Clerk user to a family")
+async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) -> OnboardedJson:
+    services: WebServices = request.app.state.services
+    uow = services.programme_unit_of_work()
+    done = await onboarding.onboard_family(
+        uow,
+        SqlAlchemyAccounts(uow),
+        services.identity.directory,
+        services.calendar,
+        services.rules,
+        clerk_user_id=data.clerk_user_id,
+        family_id=data.family_id,
+    )
+    _log(done)
+    return _json(done)
+
+
+@post(
+    "/provider/onboard", guards=[require_api_key], status_code=200, summary="Link a Clerk user to a provider"
+)
+async def onboard_provider(request: AnyRequest, data: JSONBody[ProviderOnboarding]) -> OnboardedJson:
+    services: WebServices = request.app.state.services
+    uow = services.programme_unit_of_work()
+    done = await onboarding.onboard_provider(
+        uow,
+        SqlAlchemyAccounts(uow),
+        services.identity.directory,
+        clerk_user_id=data.clerk_user_id,
+        provider_id=data.provider_id,
+    )
+    _log(done)
+    return _json(done)
+
+
+ROUTES = [onboard_family, onboard_provider]

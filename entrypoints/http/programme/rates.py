@@ -1,0 +1,65 @@
+"""Payment rates: ``POST /payment-rates/{child_id}`` (the provider, once) and
+``GET /payment-rates/{provider_id}/{child_id}`` (the child's family or the provider).
+
+A missing rate is 404 with exactly "Payment rate not found": the frontend compares that text.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import get, post
+from litestar.params import FromPath, JSONBody
+
+from domain.errors import Forbidden
+from domain.programme.errors import InvalidField
+from domain.programme.use_cases import rates
+from entrypoints.http.programme.actors import AnyRequest, programme_actor
+from entrypoints.http.programme.views import PaymentRateJson, payment_rate_json
+from entrypoints.http.services import WebServices
+
+
+class NewRates(msgspec.Struct, forbid_unknown_fields=True):
+    half_day_rate_cents: int
+    full_day_rate_cents: int
+    # Staff only: whose rates to set or change (a provider always sets its own).
+    provider_id: str | None = None
+
+
+@post("/payment-rates/{child_id:str}", summary="Set the provider's rates for a child", status_code=201)
+async def set_rates(
+    request: AnyRequest, child_id: FromPath[str], data: JSONBody[NewRates]
+) -> PaymentRateJson:
+    services: WebServices = request.app.state.services
+    actor = await programme_actor(request)
+    provider_id = data.provider_id if actor.is_admin else actor.provider_id
+    if provider_id is None:
+        if actor.is_admin:
+            raise InvalidField("provider_id", "staff must name the provider")
+        raise Forbidden("Only a provider sets payment rates.", code="provider_required")
+    if data.provider_id is not None and data.provider_id != provider_id:
+        raise InvalidField("provider_id", "a provider sets only its own rates")
+    rate = await rates.set_payment_rate(
+        services.programme_unit_of_work(),
+        services.calendar,
+        actor,
+        provider_id=provider_id,
+        child_id=child_id,
+        half_day_rate_cents=data.half_day_rate_cents,
+        full_day_rate_cents=data.full_day_rate_cents,
+    )
+    return payment_rate_json(rate)
+
+
+@get("/payment-rates/{provider_id:str}/{child_id:str}", summary="A provider's rates for a child")
+async def read_rates(
+    request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]
+) -> PaymentRateJson:
+    services: WebServices = request.app.state.services
+    actor = await programme_actor(request)
+    rate = await rates.get_payment_rate(
+        services.programme_unit_of_work(), actor, provider_id=provider_id, child_id=child_id
+    )
+    return payment_rate_json(rate)
+
+
+ROUTES = [set_rates, read_rates]

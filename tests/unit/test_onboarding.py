@@ -1,0 +1,156 @@
+"""Onboarding with fakes: account created or linked, allocations for payment-enabled children, the
+directory written after the commit (and its outage reported, not fatal), repeats harmless."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.errors import Conflict, RuleRefused
+from domain.identity.model import Account, Role
+from domain.onboarding import AccountLinkedElsewhere, Onboarded, onboard_family, onboard_provider
+from domain.programme.business_time import BusinessCalendar
+from domain.programme.config import ProgrammeRules
+from domain.programme.errors import FamilyNotFound, ProviderNotFound
+from tests.fakes import FakeProgrammeUnitOfWork, FixedClock
+from tests.identity_fakes import FakeAccounts, FakeDirectory
+from tests.unit.programme.builders import WEDNESDAY, add_child, add_family, add_provider
+
+USER = "user_ana"
+
+
+@pytest.fixture
+def uow() -> FakeProgrammeUnitOfWork:
+    uow = FakeProgrammeUnitOfWork()
+    add_family(uow, "fam")
+    add_child(uow, "kid", "fam")
+    add_child(uow, "kid-off", "fam", payment_enabled=False)
+    add_provider(uow, "prov")
+    return uow
+
+
+@pytest.fixture
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar(FixedClock(WEDNESDAY), "America/Denver")
+
+
+async def _family(
+    uow: FakeProgrammeUnitOfWork,
+    accounts: FakeAccounts,
+    directory: FakeDirectory,
+    calendar: BusinessCalendar,
+    rules: ProgrammeRules | None = None,
+    family_id: str = "fam",
+    user: str = USER,
+) -> Onboarded:
+    return await onboard_family(
+        uow, accounts, directory, calendar, rules or ProgrammeRules(), clerk_user_id=user, family_id=family_id
+    )
+
+
+async def test_a_family_account_is_created_linked_and_mirrored(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    accounts, directory = FakeAccounts(), FakeDirectory()
+    done = await _family(uow, accounts, directory, calendar)
+    assert done.account.roles == {Role.FAMILY}
+    assert done.account.family_id == "fam"
+    assert accounts.accounts[USER].family_id == "fam"
+    assert directory.metadata[USER] == {"types": ["family"], "family_id": "fam", "provider_id": None}
+    assert done.directory_synced is True
+    # Current and next month for the payment-enabled child only; the first one prorated.
+    months = sorted((a.month, a.allocation_cents) for a in uow.state.allocations.values())
+    assert months == [(date(2025, 1, 1), 50_000), (date(2025, 2, 1), 100_000)]
+    assert {a.child_id for a in uow.state.allocations.values()} == {"kid"}
+    assert done.allocations_created == 2
+    assert uow.commits == 1
+
+
+async def test_onboarding_twice_changes_nothing(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    accounts, directory = FakeAccounts(), FakeDirectory()
+    await _family(uow, accounts, directory, calendar)
+    again = await _family(uow, accounts, directory, calendar)
+    assert again.allocations_created == 0
+    assert len(uow.state.allocations) == 2
+    assert again.account.family_id == "fam"
+
+
+async def test_an_existing_account_gains_the_role_and_keeps_its_others(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    accounts = FakeAccounts(Account(USER, "ana@x.org", frozenset({Role.PROVIDER}), provider_id="prov"))
+    done = await _family(uow, accounts, FakeDirectory(), calendar)
+    assert done.account.roles == {Role.FAMILY, Role.PROVIDER}
+    assert (done.account.family_id, done.account.provider_id) == ("fam", "prov")
+
+
+async def test_an_account_linked_to_another_family_is_refused(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    add_family(uow, "other")
+    accounts = FakeAccounts(Account(USER, None, frozenset({Role.FAMILY}), family_id="other"))
+    with pytest.raises(AccountLinkedElsewhere):
+        await _family(uow, accounts, FakeDirectory(), calendar)
+    assert uow.state.allocations == {}  # rolled back with the refusal
+
+
+async def test_a_directory_outage_is_reported_and_onboarding_still_holds(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    accounts = FakeAccounts()
+    done = await _family(uow, accounts, FakeDirectory(down=True), calendar)
+    assert done.directory_synced is False
+    assert accounts.accounts[USER].family_id == "fam"
+    assert len(uow.state.allocations) == 2
+
+
+async def test_after_the_program_end_no_allocation_is_made(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    rules = ProgrammeRules(program_end_date=date(2025, 2, 1))
+    done = await _family(uow, FakeAccounts(), FakeDirectory(), calendar, rules)
+    assert [a.month for a in uow.state.allocations.values()] == [date(2025, 1, 1)]
+    assert done.allocations_created == 1
+
+
+async def test_unknown_records_and_malformed_user_ids_are_refused(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    with pytest.raises(FamilyNotFound):
+        await _family(uow, FakeAccounts(), FakeDirectory(), calendar, family_id="nope")
+    with pytest.raises(RuleRefused):
+        await _family(uow, FakeAccounts(), FakeDirectory(), calendar, user="not-a-clerk-id")
+    with pytest.raises(ProviderNotFound):
+        await onboard_provider(uow, FakeAccounts(), FakeDirectory(), clerk_user_id=USER, provider_id="nope")
+
+
+async def test_a_provider_is_linked_without_allocations(uow: FakeProgrammeUnitOfWork) -> None:
+    accounts, directory = FakeAccounts(), FakeDirectory()
+    done = await onboard_provider(uow, accounts, directory, clerk_user_id=USER, provider_id="prov")
+    assert (done.account.roles, done.account.provider_id) == ({Role.PROVIDER}, "prov")
+    assert directory.metadata[USER]["types"] == ["provider"]
+    assert uow.state.allocations == {}
+
+
+class RacingAccounts(FakeAccounts):
+    """Another onboarding of the same person commits its account between our read and our insert."""
+
+    def __init__(self, winner: Account) -> None:
+        super().__init__()
+        self.winner = winner
+
+    async def add(self, account: Account) -> None:
+        self.accounts[self.winner.clerk_user_id] = self.winner
+        raise Conflict("duplicate", code="duplicate_account")
+
+
+async def test_a_racing_onboarding_of_the_same_person_leaves_one_account(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    accounts = RacingAccounts(Account(USER, "ana@x.org", frozenset({Role.FAMILY}), family_id="fam"))
+    done = await _family(uow, accounts, FakeDirectory(), calendar)
+    assert list(accounts.accounts) == [USER]
+    assert done.account.family_id == "fam"
