@@ -40,6 +40,9 @@ class Settings:
     cap_data_dir: Path = PROJECT_ROOT / ".cap-data"
     log_level: str = "INFO"
     max_request_body_bytes: int = 1_048_576
+    job_redelivery_seconds: int = 60
+    scheduler_reconcile_seconds: int = 30
+    job_relay_after_seconds: int = 10
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -182,4 +185,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CAP_DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
     "MAX_REQUEST_BODY_BYTES": _positive_int,
+    "JOB_REDELIVERY_SECONDS": _positive_int,
+    "SCHEDULER_RECONCILE_SECONDS": _positive_int,
+    "JOB_RELAY_AFTER_SECONDS": _positive_int,
 }

@@ -10,3 +10,6 @@ from advanced_alchemy.base import metadata_registry
 from sqlalchemy import MetaData
 
 metadata: MetaData = metadata_registry.get()
+
+# Row modules: importing them registers their tables on ``metadata``.
+from adapters.postgres import job_rows  # noqa: E402, F401

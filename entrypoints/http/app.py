@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
-from entrypoints.http import system
+from entrypoints.http import jobs, system
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
 from entrypoints.http.request_id import request_id_middleware
@@ -49,7 +49,7 @@ def create_app(
         )
     services = services_factory(settings)
     app = Litestar(
-        route_handlers=[*system.ROUTES, *extra_routes],
+        route_handlers=[*system.ROUTES, *jobs.ROUTES, *extra_routes],
         state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),
         lifespan=[_closing(services)],
         exception_handlers=EXCEPTION_HANDLERS,
