@@ -42,7 +42,7 @@ class JobStatusRecorder:
             )
             .returning(JobRow.name, JobRow.attempts)
         )
-        row = await self._write(statement)
+        row = await self._write(statement, returning=True)
         return StartedJob(name=row[0], attempt=row[1]) if row else None
 
     async def finish(self, job_id: str, result: Any) -> None:
@@ -84,10 +84,10 @@ class JobStatusRecorder:
             )
         )
 
-    async def _write(self, statement: Any) -> Any:
+    async def _write(self, statement: Any, *, returning: bool = False) -> Any:
         async with self._sessions.begin() as session:
             result = await session.execute(statement)
-            return result.first() if statement.is_returning else None
+            return result.first() if returning else None
 
 
 def _active(job_id: str) -> Any:
