@@ -6,6 +6,7 @@ They count their runs in Redis (``runs:<key>``) so a test can tell how often a j
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 
 from redis import Redis
@@ -47,7 +48,10 @@ def block_until_released(key: str) -> str:
     client = _redis()
     client.incr(f"runs:{key}")
     client.rpush(f"started:{key}", 1)
-    if client.blpop([f"release:{key}"], timeout=60) is None:
-        raise TimeoutError(f"{key} was never released")
-    client.rpush(f"release:{key}", 1)  # leave it released for a redelivered run
+    # A flag, not a token to pop: a killed run must not be able to swallow the release.
+    deadline = time.monotonic() + 60
+    while not client.exists(f"release:{key}"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{key} was never released")
+        time.sleep(0.02)
     return "released"

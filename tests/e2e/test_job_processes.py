@@ -68,7 +68,8 @@ async def test_delay_in_runs_not_before_and_within_a_second_after(
 ) -> None:
     job_id = test_jobs.add.delay_in(timedelta(seconds=2), 1, 1)
     row = await job_row(database_url, job_id)
-    assert row is not None and row["status"] == "scheduled"
+    assert row is not None
+    assert row["status"] == "scheduled"
     due = row["scheduled_for"]
     row = await eventually(lambda: job_in(database_url, job_id, "finished"), what="delayed job")
     assert due <= row["started_at"] <= due + timedelta(seconds=1)
@@ -96,7 +97,8 @@ async def test_a_failing_job_fails_after_its_retries_then_retry_finishes_it(
 
     again = await client.post(f"/jobs/{job_id}/retry", headers=HEADERS)
     assert again.status_code == 409
-    assert again.json()["status"] == "error" and again.json()["code"] == "job_not_failed"
+    assert again.json()["status"] == "error"
+    assert again.json()["code"] == "job_not_failed"
 
     tags = [event.get("tags", {}) for event in fake_sentry.events]
     assert {"job_id": job_id, "job_name": "tests.fail_until_released", "job_attempt": 2} in [
@@ -148,7 +150,8 @@ async def test_redis_down_at_enqueue_keeps_the_job_which_runs_when_redis_returns
             proxy.cut()
             job_id = test_jobs.count_run.delay("outage")  # no exception: the record is what counts
             row = await job_row(database_url, job_id)
-            assert row is not None and row["status"] == "queued"
+            assert row is not None
+            assert row["status"] == "queued"
             assert await redis.hexists("dramatiq:default.msgs", job_id) == 0
             proxy.restore()
             await eventually(lambda: job_in(database_url, job_id, "finished"), what="relayed job ran")
