@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Response, Router, delete, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from domain.errors import Conflict
 from domain.jobs import JobRecord, JobStatus, ScheduleRecord
@@ -19,8 +19,8 @@ from entrypoints.http.api_keys import require_api_key
 from entrypoints.http.services import WebServices
 from entrypoints.jobs.example import MAX_SLEEP_SECONDS, example_job
 
-Limit = Annotated[int, Parameter(ge=1, le=200)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 
 
 class ExampleJobRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,12 +69,12 @@ def schedule_body(schedule: ScheduleRecord) -> dict[str, Any]:
 
 
 @get("/jobs/{job_id:str}/status", summary="A job's status, result and timings")
-async def job_status(state: State, job_id: str) -> dict[str, Any]:
+async def job_status(state: State, job_id: FromPath[str]) -> dict[str, Any]:
     return job_body(await _services(state).job_admin.records.get(job_id))
 
 
 @post("/jobs/{job_id:str}/retry", status_code=200, summary="Run a failed job again (same id)")
-async def retry_job(state: State, job_id: str) -> Response[dict[str, Any]]:
+async def retry_job(state: State, job_id: FromPath[str]) -> Response[dict[str, Any]]:
     try:
         await _services(state).job_admin.retry(job_id)
     except Conflict as exc:
@@ -91,7 +91,7 @@ async def retry_job(state: State, job_id: str) -> Response[dict[str, Any]]:
 
 
 @post("/jobs/{job_id:str}/cancel", status_code=200, summary="Cancel a scheduled or queued job")
-async def cancel_job(state: State, job_id: str) -> dict[str, Any]:
+async def cancel_job(state: State, job_id: FromPath[str]) -> dict[str, Any]:
     job = await _services(state).job_admin.cancel(job_id)
     return {"status": str(job.status), "job_id": job.id}
 
@@ -126,8 +126,8 @@ async def queue_info(state: State, limit: Limit = 20, offset: Offset = 0) -> dic
 @get("/jobs", summary="Recent jobs, newest first, filtered by status and name")
 async def recent_jobs(
     state: State,
-    status: JobStatus | None = None,
-    name: str | None = None,
+    status: FromQuery[JobStatus | None] = None,
+    name: FromQuery[str | None] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -150,13 +150,13 @@ async def list_schedules(state: State) -> dict[str, Any]:
 
 
 @delete("/schedules/{schedule_id:str}", status_code=200, summary="Delete a run-time cron schedule")
-async def delete_schedule(state: State, schedule_id: str) -> dict[str, Any]:
+async def delete_schedule(state: State, schedule_id: FromPath[str]) -> dict[str, Any]:
     await _services(state).job_admin.delete_schedule(schedule_id)
     return {"status": "deleted", "schedule_id": schedule_id}
 
 
 @post("/example-job", status_code=202, summary="Enqueue the demo job (fail=true makes it raise)")
-async def enqueue_example_job(data: ExampleJobRequest) -> dict[str, Any]:
+async def enqueue_example_job(data: JSONBody[ExampleJobRequest]) -> dict[str, Any]:
     if data.delay_seconds > 0:
         job_id = example_job.delay_in(timedelta(seconds=data.delay_seconds), data.sleep_time, data.fail)
     else:
