@@ -53,3 +53,13 @@ def _drop_expected(is_expected: IsExpected) -> Callable[[Any, Any], Any]:
         return event
 
     return before_send
+
+
+def report_job_failure(exc: BaseException, *, job_id: str, job_name: str, attempt: int, final: bool) -> None:
+    """Send one failed job attempt to Sentry, tagged so the job can be found and retried."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("job_id", job_id)
+        scope.set_tag("job_name", job_name)
+        scope.set_tag("job_attempt", attempt)
+        scope.set_tag("job_final_attempt", final)
+        sentry_sdk.capture_exception(exc)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 
 class Clock(Protocol):
@@ -45,4 +45,25 @@ class DependencyProbe(Protocol):
 
     async def check(self) -> None:
         """Return when the dependency answers; raise any exception when it does not."""
+        ...
+
+
+class JobQueue(Protocol):
+    """Background work, asked for by job name so the domain never imports the job functions.
+
+    Inside an open unit of work the job joins that transaction: it exists, and runs, only if the
+    transaction commits. Arguments must be JSON-serialisable; anything else is refused here.
+    Each method returns the new job's (or schedule's) id.
+    """
+
+    def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job as soon as a worker is free."""
+        ...
+
+    def enqueue_at(self, when: datetime, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job at ``when`` (timezone-aware), or as soon after as possible; never dropped."""
+        ...
+
+    def schedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job on a standard 5-field cron, in the business timezone; persists across restarts."""
         ...

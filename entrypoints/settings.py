@@ -57,6 +57,9 @@ class Settings:
     max_allocation_cents: int = DEFAULT_MAX_ALLOCATION_CENTS
     # No monthly allocation for a month starting on or after this date; None = the programme runs on.
     program_end_date: date | None = None
+    job_redelivery_seconds: int = 60
+    scheduler_reconcile_seconds: int = 30
+    job_relay_after_seconds: int = 10
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -224,4 +227,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_CHILDREN_PER_PROVIDER": _positive_int,
     "MAX_ALLOCATION_CENTS": _positive_int,
     "PROGRAM_END_DATE": _iso_date,
+    "JOB_REDELIVERY_SECONDS": _positive_int,
+    "SCHEDULER_RECONCILE_SECONDS": _positive_int,
+    "JOB_RELAY_AFTER_SECONDS": _positive_int,
 }

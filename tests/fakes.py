@@ -307,3 +307,24 @@ class FakeProgrammeUnitOfWork:
 
     async def rollback(self) -> None:
         self.state = self._committed.copy()
+
+
+class FakeJobQueue:
+    """Satisfies ``domain.ports.JobQueue``; remembers what was asked for."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+        self.enqueued_at: list[tuple[datetime, str, tuple[object, ...], dict[str, object]]] = []
+        self.schedules: list[tuple[str, str, tuple[object, ...], dict[str, object]]] = []
+
+    def enqueue(self, job_name: str, /, *args: object, **kwargs: object) -> str:
+        self.enqueued.append((job_name, args, kwargs))
+        return f"job-{len(self.enqueued)}"
+
+    def enqueue_at(self, when: datetime, job_name: str, /, *args: object, **kwargs: object) -> str:
+        self.enqueued_at.append((when, job_name, args, kwargs))
+        return f"later-{len(self.enqueued_at)}"
+
+    def schedule_cron(self, cron: str, job_name: str, /, *args: object, **kwargs: object) -> str:
+        self.schedules.append((cron, job_name, args, kwargs))
+        return f"schedule-{len(self.schedules)}"

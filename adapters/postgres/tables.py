@@ -13,4 +13,7 @@ metadata: MetaData = metadata_registry.get()
 
 # Row modules: importing them registers their tables on the metadata.
 from adapters.postgres import accounts as _accounts  # noqa: E402, F401
+
+# Row modules: importing them registers their tables on ``metadata``.
+from adapters.postgres import job_rows  # noqa: E402, F401
 from adapters.postgres.programme import rows as _programme_rows  # noqa: E402, F401

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 AfterCommit = Callable[[], Awaitable[None]]
+
+# The unit of work open in this task, if any: a job enqueued while one is open joins its transaction.
+_current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("current_unit_of_work", default=None)
+
+
+def current_unit_of_work() -> SqlAlchemyUnitOfWork | None:
+    return _current.get()
 
 
 class SqlAlchemyUnitOfWork:
@@ -23,6 +31,7 @@ class SqlAlchemyUnitOfWork:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
         self._after_commit: list[AfterCommit] = []
+        self._token: Token[SqlAlchemyUnitOfWork | None] | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -33,6 +42,7 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._after_commit = []
+        self._token = _current.set(self)
         return self
 
     async def __aexit__(
@@ -46,6 +56,9 @@ class SqlAlchemyUnitOfWork:
         finally:
             await self.session.close()
             self._session = None
+            if self._token is not None:
+                _current.reset(self._token)
+                self._token = None
 
     def after_commit(self, callback: AfterCommit) -> None:
         self._after_commit.append(callback)

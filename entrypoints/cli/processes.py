@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
+import sys
 from typing import Literal
 
 import click
@@ -78,15 +77,50 @@ def _run_granian(app_factory: str, host: str, port: int, workers: int) -> None:
 
 
 @click.command()
-def worker() -> None:
-    """Run the background job worker (filled in by the jobs capability)."""
-    _run_until_signalled("worker", load_settings())
+@click.option("--processes", "-p", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", "-t", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--queues", "-Q", multiple=True, help="Queues to work on (repeatable); default: all.")
+@click.option(
+    "--shutdown-grace",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0, 3600),
+    help="Seconds running jobs get to finish after SIGTERM before the worker stops.",
+)
+@click.option("--import", "modules", multiple=True, help="Extra module with jobs to load (repeatable).")
+def worker(
+    processes: int, threads: int, queues: tuple[str, ...], shutdown_grace: int, modules: tuple[str, ...]
+) -> None:
+    """Run the background job worker (Dramatiq)."""
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
+
+    settings = load_settings()  # fail fast, with one clear line, before any process forks
+    settings.require_database_url()
+    settings.require_redis_url()
+    arguments = ["entrypoints.jobs.worker_boot", *modules, "--processes", str(processes)]
+    arguments += ["--threads", str(threads), "--worker-shutdown-timeout", str(shutdown_grace * 1000)]
+    if queues:
+        arguments += ["--queues", *queues]
+    sys.exit(dramatiq_main(make_argument_parser().parse_args(arguments)))  # type: ignore[no-untyped-call]
 
 
 @click.command()
-def scheduler() -> None:
-    """Run the delayed/cron job scheduler (filled in by the jobs capability)."""
-    _run_until_signalled("scheduler", load_settings())
+@click.option("--import", "modules", multiple=True, help="Extra module with jobs to load (repeatable).")
+def scheduler(modules: tuple[str, ...]) -> None:
+    """Run the delayed/cron job scheduler (one leads; others stand by)."""
+    import asyncio
+    import importlib
+
+    from entrypoints.jobs.scheduler_main import run_scheduler
+
+    settings = load_settings()
+    logger = start_process("scheduler", settings)
+    for module in modules:
+        importlib.import_module(module)
+    logger.info("scheduler started", extra={"environment": settings.app_env})
+    asyncio.run(run_scheduler(settings))
+    logger.info("scheduler stopped")
 
 
 def start_process(name: str, settings: Settings) -> logging.Logger:
@@ -100,16 +134,6 @@ def start_process(name: str, settings: Settings) -> logging.Logger:
         is_expected=is_expected,
     )
     return logging.getLogger(f"cap_portal.{name}")
-
-
-def _run_until_signalled(name: str, settings: Settings) -> None:
-    logger = start_process(name, settings)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    logger.info(f"{name} started", extra={"environment": settings.app_env})
-    stop.wait()
-    logger.info(f"{name} stopped")
 
 
 COMMANDS = [run, worker, scheduler]

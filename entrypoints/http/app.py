@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
-from entrypoints.http import admin_accounts, clerk_webhooks, identity, programme, system
+from entrypoints.http import admin_accounts, clerk_webhooks, identity, jobs, programme, system
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
 from entrypoints.http.request_id import request_id_middleware
@@ -51,6 +51,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             *system.routes(services),
+            *jobs.ROUTES,
             *identity.ROUTES,
             *admin_accounts.ROUTES,
             *clerk_webhooks.ROUTES,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
 
@@ -9,17 +10,21 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
+from adapters.dramatiq.admin import JobAdmin
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
+from adapters.postgres.job_records import JobRecords
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
-from domain.ports import Clock, DependencyProbe
+from domain.ports import Clock, DependencyProbe, JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.http.single_flight import SingleFlight
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings
 
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -41,6 +46,8 @@ class WebServices:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     identity: IdentityServices
+    jobs: JobRuntime
+    job_admin: JobAdmin
     # Tests swap in a fixed clock (``replace(services, clock=...)`` in a services factory).
     clock: Clock = field(default_factory=SystemClock)
     rules: ProgrammeRules = field(default_factory=ProgrammeRules)
@@ -73,19 +80,34 @@ class WebServices:
     def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
         return SqlAlchemyProgrammeUnitOfWork(self.session_factory)
 
+    @property
+    def job_queue(self) -> JobQueue:
+        return self.jobs.queue
+
     async def close(self) -> None:
         await self.identity.close()
+        await asyncio.to_thread(self.jobs.close)
         await self.redis.aclose()
         await self.engine.dispose()
 
 
 def build_web_services(settings: Settings) -> WebServices:
     engine = build_engine(settings.require_database_url())
+    session_factory = build_session_factory(engine)
+    jobs = build_job_runtime(settings, job_manager)
+    job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     return WebServices(
         settings=settings,
         engine=engine,
-        session_factory=build_session_factory(engine),
+        session_factory=session_factory,
         redis=build_redis(settings.require_redis_url()),
         identity=build_identity_services(settings),
         rules=programme_rules(settings),
+        jobs=jobs,
+        job_admin=JobAdmin(
+            records=JobRecords(session_factory),
+            session_factory=session_factory,
+            broker=jobs.broker,
+            queue_names=job_manager.queue_names,
+        ),
     )

@@ -1,7 +1,7 @@
 """Accounts: Clerk user id → programme roles; pending accounts; handled webhook deliveries.
 
 Revision ID: 0003_accounts
-Revises: 0001_baseline
+Revises: 0002_jobs
 Create Date: 2026-11-27
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_accounts"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0002_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -170,6 +170,14 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/provider/{NO_ID}/allocated_care_days",
         None,
     ),
+    ("GET", "/jobs/{job_id:str}/status"): (Access.API_KEY, f"/jobs/{NO_ID}/status", None),
+    ("POST", "/jobs/{job_id:str}/retry"): (Access.API_KEY, f"/jobs/{NO_ID}/retry", None),
+    ("POST", "/jobs/{job_id:str}/cancel"): (Access.API_KEY, f"/jobs/{NO_ID}/cancel", None),
+    ("GET", "/jobs/queue-info"): (Access.API_KEY, "/jobs/queue-info", None),
+    ("GET", "/jobs"): (Access.API_KEY, "/jobs", None),
+    ("GET", "/schedules"): (Access.API_KEY, "/schedules", None),
+    ("DELETE", "/schedules/{schedule_id:str}"): (Access.API_KEY, f"/schedules/{NO_ID}", None),
+    ("POST", "/example-job"): (Access.API_KEY, "/example-job", {"delay_seconds": 3600}),
 }
 
 

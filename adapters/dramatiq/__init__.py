@@ -1,0 +1,1 @@
+"""Dramatiq on Redis: the broker, the job status middleware and the job manager."""

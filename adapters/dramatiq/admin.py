@@ -1,0 +1,86 @@
+"""The operators' job operations (retry, cancel, queue info), on the records and on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.dramatiq.broker import JobBroker
+from adapters.dramatiq.job_queue import send_jobs
+from adapters.dramatiq.messages import QueueCounts, QueueInspector
+from adapters.postgres.job_dispatch import OutgoingJob
+from adapters.postgres.job_records import JobRecords
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from domain.jobs import JobRecord, ScheduleRecord
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    id: str
+    func_name: str
+    created_at_ms: int
+    record: JobRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    counts: QueueCounts
+    scheduled: int
+    jobs: list[QueuedJob]
+
+
+class JobAdmin:
+    def __init__(
+        self,
+        *,
+        records: JobRecords,
+        session_factory: async_sessionmaker[AsyncSession],
+        broker: JobBroker,
+        queue_names: Callable[[], list[str]],
+    ) -> None:
+        self.records = records
+        self._sessions = session_factory
+        self._broker = broker
+        self._inspector = QueueInspector(broker)
+        self._queue_names = queue_names
+
+    async def retry(self, job_id: str) -> JobRecord:
+        """A failed job runs again under the same id, attempts reset, its dead letter removed."""
+        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
+            record, dead_letter_id = await self.records.claim_for_retry(uow.session, job_id)
+            uow.after_commit(lambda: asyncio.to_thread(self._resend, record, dead_letter_id))
+            await uow.commit()
+        return record
+
+    async def cancel(self, job_id: str) -> JobRecord:
+        """A scheduled or queued job will not run: the scheduler and the worker both skip it."""
+        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
+            record = await self.records.cancel(uow.session, job_id)
+            await uow.commit()
+        return record
+
+    async def delete_schedule(self, schedule_id: str) -> ScheduleRecord:
+        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
+            record = await self.records.delete_schedule(uow.session, schedule_id)
+            await uow.commit()
+        return record
+
+    async def queue_info(self, *, limit: int, offset: int) -> list[QueueInfo]:
+        scheduled = await self.records.scheduled_counts()
+        infos = []
+        for queue in self._queue_names():
+            counts = await asyncio.to_thread(self._inspector.counts, queue)
+            waiting = await asyncio.to_thread(self._inspector.waiting, queue, offset, limit)
+            records = await self.records.statuses([m.job_id for m in waiting])
+            jobs = [QueuedJob(m.job_id, m.name, m.enqueued_at_ms, records.get(m.job_id)) for m in waiting]
+            infos.append(QueueInfo(counts, scheduled.get(queue, 0), jobs))
+        return infos
+
+    def _resend(self, record: JobRecord, dead_letter_id: str | None) -> None:
+        if dead_letter_id:
+            self._inspector.remove_dead_letter(record.queue, dead_letter_id)
+        job = OutgoingJob(record.id, record.name, record.queue, record.args, record.kwargs)
+        send_jobs(self._broker, [job])

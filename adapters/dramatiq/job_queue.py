@@ -1,0 +1,114 @@
+"""The outbox: ``domain.ports.JobQueue`` on the ``jobs`` records and the Dramatiq broker.
+
+The record is written in the caller's transaction when a unit of work is open (the message is
+sent only after it commits, and a rollback leaves no job), or in a short transaction of its own.
+A send that fails after the commit is only logged: the row is ``queued`` and the scheduler's
+relay sends it again once Redis answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.background_loop import BackgroundLoop
+from adapters.dramatiq.broker import JobBroker
+from adapters.dramatiq.messages import job_message
+from adapters.postgres.job_dispatch import OutgoingJob
+from adapters.postgres.job_rows import JobRow, ScheduleRow
+from adapters.postgres.unit_of_work import current_unit_of_work
+from domain.cron import parse_cron
+from domain.jobs import JobStatus, check_json_arguments
+
+logger = logging.getLogger("cap_portal.jobs")
+
+
+class OutboxJobQueue:
+    def __init__(
+        self,
+        *,
+        broker: JobBroker,
+        session_factory: async_sessionmaker[AsyncSession],
+        loop: BackgroundLoop,
+        queue_of: Callable[[str], str],
+    ) -> None:
+        self._broker = broker
+        self._sessions = session_factory  # bound to ``loop``: used only for standalone writes
+        self._loop = loop
+        self._queue_of = queue_of
+
+    def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        return self._submit(job_name, args, kwargs, None)
+
+    def enqueue_at(self, when: datetime, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        return self._submit(job_name, args, kwargs, when)
+
+    def schedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        parse_cron(cron)  # refuse a bad cron now, not in the scheduler
+        check_json_arguments(job_name, args, kwargs)
+        self._queue_of(job_name)  # refuse an unknown job now
+        row = ScheduleRow(id=uuid4(), job_name=job_name, cron=cron, args=list(args), kwargs=kwargs)
+        self._write(row, send=None)
+        return str(row.id)
+
+    def send(self, job_id: str, name: str, queue: str, args: Any, kwargs: dict[str, Any]) -> bool:
+        """Send one job's message; False (logged) when Redis cannot be reached."""
+        return send_jobs(self._broker, [OutgoingJob(job_id, name, queue, list(args), dict(kwargs))]) == 1
+
+    def _submit(
+        self, job_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], when: datetime | None
+    ) -> str:
+        check_json_arguments(job_name, args, kwargs)
+        queue = self._queue_of(job_name)
+        now = datetime.now(UTC)
+        later = when is not None and when > now
+        row = JobRow(
+            id=uuid4(), name=job_name, queue=queue, args=list(args), kwargs=dict(kwargs), attempts=0,
+            status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
+            scheduled_for=when, queued_at=None if later else now, created_at=now, updated_at=now,
+        )  # fmt: skip
+        job_id = str(row.id)
+        send = None if later else (lambda: self.send(job_id, job_name, queue, list(args), dict(kwargs)))
+        self._write(row, send)
+        return job_id
+
+    def _write(self, row: JobRow | ScheduleRow, send: Callable[[], bool] | None) -> None:
+        uow = current_unit_of_work()
+        if uow is not None:
+            uow.session.add(row)
+            if send is not None:
+                uow.after_commit(lambda: _in_thread(send))
+            return
+        self._loop.run(self._insert(row))
+        if send is not None:
+            send()
+
+    async def _insert(self, row: JobRow | ScheduleRow) -> None:
+        async with self._sessions.begin() as session:
+            session.add(row)
+
+
+def send_jobs(broker: JobBroker, jobs: Sequence[OutgoingJob]) -> int:
+    """Send each job's message; a failure is logged, not raised (the row stays ``queued`` and the
+    relay sends it again). Returns how many were sent."""
+    sent = 0
+    for job in jobs:
+        try:
+            broker.send_job(job_message(job.id, job.name, job.queue, job.args, job.kwargs))
+        except Exception as exc:  # noqa: BLE001 - the row is the record; the relay resends
+            extra = {"job_id": job.id, "reason": repr(exc)}
+            logger.warning("job message not sent; the relay will resend it", extra=extra)
+        else:
+            sent += 1
+    return sent
+
+
+async def _in_thread(send: Callable[[], bool]) -> None:
+    # Redis calls block; off the event loop so a slow Redis never stalls other requests.
+    await asyncio.to_thread(send)

@@ -1,0 +1,104 @@
+"""What every process needs to send jobs (and the worker, to record them): one place to build it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dramatiq
+from dramatiq import Middleware
+from dramatiq.middleware import (
+    AgeLimit,
+    AsyncIO,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.background_loop import BackgroundLoop
+from adapters.dramatiq.broker import JobBroker
+from adapters.dramatiq.job_queue import OutboxJobQueue, send_jobs
+from adapters.dramatiq.manager import JobDefinition, JobManager
+from adapters.dramatiq.status import JobStatusMiddleware
+from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.job_dispatch import OutgoingJob
+from adapters.postgres.job_status import JobStatusRecorder
+from entrypoints.settings import Settings
+
+
+@dataclass
+class JobRuntime:
+    loop: BackgroundLoop
+    engine: AsyncEngine  # used only through ``loop``
+    broker: JobBroker
+    queue: OutboxJobQueue
+
+    def send_many(self, jobs: Sequence[OutgoingJob]) -> None:
+        send_jobs(self.broker, jobs)
+
+    def close(self) -> None:
+        self.loop.run(self.engine.dispose())
+        self.loop.stop()
+        self.broker.client.close()
+
+
+def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool = False) -> JobRuntime:
+    loop = BackgroundLoop("cap-jobs-loop")
+    engine = build_engine(settings.require_database_url(), pool_size=10)
+    sessions = build_session_factory(engine)
+    middleware = _worker_middleware(JobStatusRecorder(sessions), loop) if worker else None
+    broker = JobBroker(
+        url=settings.require_redis_url(),
+        heartbeat_timeout_ms=settings.job_redelivery_seconds * 1000,
+        middleware=middleware,
+    )
+    queue = OutboxJobQueue(broker=broker, session_factory=sessions, loop=loop, queue_of=manager.queue_of)
+    return JobRuntime(loop=loop, engine=engine, broker=broker, queue=queue)
+
+
+def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> list[Middleware]:
+    return [
+        # Dramatiq's defaults, in Dramatiq's order ...
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        # ... with the job records just before Retries, so they see Retries' decision (after_* run
+        # in reverse order) ...
+        JobStatusMiddleware(recorder, loop.run),
+        Retries(),
+        # ... and async job functions (one event-loop thread per worker process).
+        AsyncIO(),
+        CurrentMessage(),
+    ]
+
+
+def declare_actors(broker: JobBroker, manager: JobManager) -> None:
+    """Make every job (registered now or later) a Dramatiq actor on ``broker``."""
+
+    def declare(definition: JobDefinition) -> None:
+        options = definition.options
+        dramatiq.Actor(
+            definition.fn,
+            broker=broker,
+            actor_name=definition.name,
+            queue_name=options.queue,
+            priority=0,
+            options={
+                "max_retries": options.max_retries,
+                "time_limit": _ms(options.time_limit.total_seconds()),
+                "min_backoff": _ms(options.min_backoff.total_seconds()),
+                "max_backoff": _ms(options.max_backoff.total_seconds()),
+            },
+        )
+
+    manager.on_register(declare)
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
