@@ -20,7 +20,13 @@ from tests.tokens import DROP, ISSUER, TokenMinter, b64url, forge, new_key, publ
 
 Client = AsyncTestClient[Litestar]
 Request = dict[str, Any]  # keyword arguments for client.get
-NOW = int(time.time())
+
+
+def _now() -> int:
+    # Read when a case runs, not at import: the suite may reach these cases minutes after collection.
+    return int(time.time())
+
+
 ATTACKER = new_key()
 
 
@@ -85,13 +91,16 @@ CASES: dict[str, tuple[Callable[[TokenMinter], Request], int]] = {
     "09b RS512 with the right key": (lambda m: bearer(m.token(algorithm="RS512")), 401),
     "12a payload tampered (sub swapped)": (lambda m: bearer(_tampered_payload(m)), 401),
     "12b signature tampered": (lambda m: bearer(_tampered_signature(m)), 401),
-    "13 expired a minute ago": (lambda m: bearer(m.token(exp=NOW - 60, iat=NOW - 120, nbf=NOW - 120)), 401),
+    "13 expired a minute ago": (
+        lambda m: bearer(m.token(exp=_now() - 60, iat=_now() - 120, nbf=_now() - 120)),
+        401,
+    ),
     "14 expired 3 s ago (inside the 5 s leeway)": (
-        lambda m: bearer(m.token(exp=int(time.time()) - 3, iat=NOW - 60, nbf=NOW - 60)),
+        lambda m: bearer(m.token(exp=int(time.time()) - 3, iat=_now() - 60, nbf=_now() - 60)),
         200,
     ),
-    "15a nbf in the future": (lambda m: bearer(m.token(nbf=NOW + 120)), 401),
-    "15b iat in the future": (lambda m: bearer(m.token(iat=NOW + 120)), 401),
+    "15a nbf in the future": (lambda m: bearer(m.token(nbf=_now() + 120)), 401),
+    "15b iat in the future": (lambda m: bearer(m.token(iat=_now() + 120)), 401),
     "16a exp missing": (lambda m: bearer(m.token(exp=DROP)), 401),
     "16b iat missing": (lambda m: bearer(m.token(iat=DROP)), 401),
     "16c nbf missing": (lambda m: bearer(m.token(nbf=DROP)), 401),
@@ -110,7 +119,7 @@ CASES: dict[str, tuple[Callable[[TokenMinter], Request], int]] = {
     "22 aud present, none configured": (lambda m: bearer(m.token(aud="someone")), 401),
     "23 crit with an unknown extension": (lambda m: bearer(m.token(headers={"crit": ["x"], "x": 1})), 401),
     "24 Clerk production header fields (cat, oiat, typ)": (
-        lambda m: bearer(m.token(headers={"cat": "cl_B7d4PD111AAA", "oiat": NOW, "typ": "JWT"})),
+        lambda m: bearer(m.token(headers={"cat": "cl_B7d4PD111AAA", "oiat": _now(), "typ": "JWT"})),
         200,
     ),
     "24b typ other than JWT": (lambda m: bearer(m.token(headers={"typ": "at+jwt"})), 401),
