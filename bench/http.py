@@ -214,6 +214,7 @@ def measure(base: str, group: int, case: Case, *, threads: int, duration: str, w
 def run(args: argparse.Namespace) -> list[Case]:
     """Per server and worker count, start every app variant at once (idle ones cost nothing), then
     take the samples round-robin, so that a noisy neighbour on the machine hits all variants alike."""
+    from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, public_pem
     from adapters.embedded.postgres import EmbeddedPostgres
     from adapters.embedded.redis import EmbeddedRedis
     from adapters.postgres.migrations import upgrade
@@ -233,6 +234,10 @@ def run(args: argparse.Namespace) -> list[Case]:
                 "API_KEY": API_KEY,
                 "APP_ENV": "production",
                 "APP_VERSION": "bench",
+                # Production refuses to start without a way to verify Clerk tokens; no request here
+                # carries one, so a throwaway key is enough.
+                "CLERK_JWT_KEY": public_pem(dev_signing_key(scratch)),
+                "CLERK_ISSUER": DEV_ISSUER,
             }
             for server in args.servers:
                 for workers in args.workers:
