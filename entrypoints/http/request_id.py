@@ -10,7 +10,7 @@ import time
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.logging import request_id_var
+from adapters.logging import info_fields, request_id_var
 
 logger = logging.getLogger("cap_portal.access")
 
@@ -44,15 +44,13 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             # The access line is the hottest log call there is: build it only when it is written.
             if logger.isEnabledFor(logging.INFO):
-                logger.info(
-                    "request",
-                    extra={
-                        "method": scope.get("method"),
-                        "path": scope.get("path"),
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
+                fields = {
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+                info_fields(logger, "request", fields)
             request_id_var.reset(token)
 
     return middleware
