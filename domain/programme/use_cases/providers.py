@@ -158,3 +158,22 @@ async def unlink_provider_from_child(
         await uow.links.unlink(provider_id, child_id)
         await uow.commit()
     return True
+
+
+async def link_by_external_ids(
+    uow: ProgrammeUnitOfWork,
+    rules: ProgrammeRules,
+    actor: Actor,
+    provider_external_id: str,
+    child_external_id: str,
+) -> bool:
+    """The bulk import's link, both sides named by the application site's external_ids (True: linked now)."""
+    require_admin(actor)
+    async with uow:
+        provider = await uow.providers.get_by_external_id(provider_external_id)
+        child = await uow.children.get_by_external_id(child_external_id)
+    if provider is None:
+        raise ProviderNotFound(details={"field": "provider_external_id"})
+    if child is None:
+        raise ChildNotFound(details={"field": "child_external_id"})
+    return await link_provider_to_child(uow, rules, actor, provider.id, child.id)
