@@ -95,6 +95,12 @@ class FakeFamilies(_Repository):
         assert family.id not in self.state.families
         self.state.families[family.id] = family
 
+    async def add_if_absent(self, family: Family) -> bool:
+        if family.external_id is not None and await self.get_by_external_id(family.external_id):
+            return False
+        await self.add(family)
+        return True
+
     async def save(self, family: Family) -> None:
         assert family.id in self.state.families
         self.state.families[family.id] = family
@@ -125,6 +131,12 @@ class FakeChildren(_Repository):
         assert child.id not in self.state.children
         self.state.children[child.id] = child
 
+    async def add_if_absent(self, child: Child) -> bool:
+        if child.external_id is not None and await self.get_by_external_id(child.external_id):
+            return False
+        await self.add(child)
+        return True
+
     async def save(self, child: Child) -> None:
         assert child.id in self.state.children
         self.state.children[child.id] = child
@@ -154,6 +166,12 @@ class FakeProviders(_Repository):
     async def add(self, provider: Provider) -> None:
         assert provider.id not in self.state.providers
         self.state.providers[provider.id] = provider
+
+    async def add_if_absent(self, provider: Provider) -> bool:
+        if provider.external_id is not None and await self.get_by_external_id(provider.external_id):
+            return False
+        await self.add(provider)
+        return True
 
     async def save(self, provider: Provider) -> None:
         assert provider.id in self.state.providers

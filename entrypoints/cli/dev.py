@@ -27,6 +27,7 @@ from entrypoints.settings import Settings, load_settings
 
 PROCESSES = ("web", "worker", "scheduler")
 STOP_GRACE_SECONDS = 15
+DEV_DATABASE_URL_FILE = "dev-database-url"
 
 
 @click.command()
@@ -71,6 +72,7 @@ def _dependencies(settings: Settings, data_dir: Path) -> Iterator[dict[str, str]
         else:
             _say(f"starting embedded Postgres in {data_dir / 'postgres'}")
             env["DATABASE_URL"] = stack.enter_context(EmbeddedPostgres(data_dir / "postgres")).url
+            stack.enter_context(_published_database_url(data_dir, env["DATABASE_URL"]))
         if settings.redis_url:
             env["REDIS_URL"] = settings.redis_url
         else:
@@ -78,6 +80,18 @@ def _dependencies(settings: Settings, data_dir: Path) -> Iterator[dict[str, str]
             env["REDIS_URL"] = stack.enter_context(EmbeddedRedis(data_dir / "redis")).url
         yield env
         _say("stopping embedded servers")
+
+
+@contextlib.contextmanager
+def _published_database_url(data_dir: Path, url: str) -> Iterator[None]:
+    """$CAP_DATA_DIR/dev-database-url while the embedded server runs (its port changes at every start),
+    so commands in another terminal can reach it: DATABASE_URL=$(cat .cap-data/dev-database-url)."""
+    path = data_dir / DEV_DATABASE_URL_FILE
+    path.write_text(url + "\n")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _dev_api_key(data_dir: Path) -> str:

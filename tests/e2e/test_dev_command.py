@@ -99,11 +99,14 @@ async def test_dev_runs_everything_and_stops_cleanly_keeping_data(tmp_path: Path
         assert urls["database"] != "postgresql+asyncpg://postgres@127.0.0.1:5432/cap_portal"
         status, body = _get(f"http://127.0.0.1:{port}/health")
         assert (status, body["status"]) == (200, "healthy")
+        # Published for commands run from another terminal (cap-portal import, say).
+        assert (tmp_path / "dev-database-url").read_text().strip() == urls["database"]
         await _write_marker(urls["database"])
     finally:
         output = _stop(first)
     assert first.returncode == 0, output
     assert "| stopped" in output
+    assert not (tmp_path / "dev-database-url").exists()
     # Every child and both servers are gone: nothing answers any more.
     for host_port in (("127.0.0.1", port), _host_port(urls["database"]), _host_port(urls["redis"])):
         with pytest.raises(ConnectionRefusedError):

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -37,3 +38,21 @@ def fresh(*entities: Any) -> Select[Any]:
 class SessionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+
+async def insert_unless_external_id_taken(
+    session: AsyncSession, row: Any, key: UUID, values: dict[str, Any]
+) -> bool:
+    """INSERT … ON CONFLICT (external_id) DO NOTHING; False when another row holds the external_id.
+
+    Postgres waits for a concurrent transaction inserting the same external_id to end before deciding,
+    and the caller's next statement (READ COMMITTED) sees the row that won, so it can update that one.
+    A NULL external_id never conflicts.
+    """
+    statement = (
+        pg_insert(row)
+        .values(id=key, **values)
+        .on_conflict_do_nothing(index_elements=["external_id"])
+        .returning(row.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None

@@ -8,7 +8,13 @@ from uuid import UUID
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import selectinload
 
-from adapters.postgres.programme._base import SessionRepository, fresh, parse_id, require_id
+from adapters.postgres.programme._base import (
+    SessionRepository,
+    fresh,
+    insert_unless_external_id_taken,
+    parse_id,
+    require_id,
+)
 from adapters.postgres.programme.rows import ChildRow, FamilyRow, GuardianRow
 from domain.programme.families import Address, Child, Family, Guardian, GuardianType
 from domain.programme.statuses import ApplicationStatus, Language
@@ -106,6 +112,13 @@ class PostgresFamilies(SessionRepository):
         await self._session.execute(insert(FamilyRow).values(id=key, **_family_values(family)))
         await self._insert_guardians(key, family.guardians)
 
+    async def add_if_absent(self, family: Family) -> bool:
+        key = require_id(family.id)
+        if not await insert_unless_external_id_taken(self._session, FamilyRow, key, _family_values(family)):
+            return False
+        await self._insert_guardians(key, family.guardians)
+        return True
+
     async def save(self, family: Family) -> None:
         key = require_id(family.id)
         await self._session.execute(
@@ -197,6 +210,11 @@ class PostgresChildren(SessionRepository):
 
     async def add(self, child: Child) -> None:
         await self._session.execute(insert(ChildRow).values(id=require_id(child.id), **_child_values(child)))
+
+    async def add_if_absent(self, child: Child) -> bool:
+        return await insert_unless_external_id_taken(
+            self._session, ChildRow, require_id(child.id), _child_values(child)
+        )
 
     async def save(self, child: Child) -> None:
         await self._session.execute(

@@ -7,7 +7,13 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from adapters.postgres.programme._base import SessionRepository, fresh, parse_id, require_id
+from adapters.postgres.programme._base import (
+    SessionRepository,
+    fresh,
+    insert_unless_external_id_taken,
+    parse_id,
+    require_id,
+)
 from adapters.postgres.programme.rows import ProviderChildLinkRow, ProviderRow
 from domain.programme.families import Address
 from domain.programme.providers import Provider, ProviderType
@@ -99,6 +105,11 @@ class PostgresProviders(SessionRepository):
     async def add(self, provider: Provider) -> None:
         values = _provider_values(provider)
         await self._session.execute(insert(ProviderRow).values(id=require_id(provider.id), **values))
+
+    async def add_if_absent(self, provider: Provider) -> bool:
+        return await insert_unless_external_id_taken(
+            self._session, ProviderRow, require_id(provider.id), _provider_values(provider)
+        )
 
     async def save(self, provider: Provider) -> None:
         await self._session.execute(

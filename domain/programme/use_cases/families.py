@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from domain.programme.actors import Actor, require_admin
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import ChildNotFound, ExternalIdTaken, FamilyNotFound
-from domain.programme.families import Child, Family
+from domain.programme.families import Child, Family, Guardian
 from domain.programme.ports import ProgrammeUnitOfWork
 from domain.programme.records import UNSET, Unset, changed, new_reference_id
 from domain.programme.statuses import ApplicationStatus, Language
@@ -20,6 +22,8 @@ from domain.programme.use_cases.family_details import (
     check_household,
 )
 from domain.programme.validation import optional_text
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +41,48 @@ async def save_family(
     check_household(details)
     external_id = optional_text("external_id", details.external_id)
     async with uow:
-        existing = await uow.families.get_by_external_id(external_id) if external_id else None
-        family = Family(
-            id=existing.id if existing else new_reference_id(),
-            language=details.language,
-            zip_code=optional_text("zip_code", details.zip_code),
-            household_size=details.household_size,
-            yearly_income_cents=details.yearly_income_cents,
-            link_id=optional_text("link_id", details.link_id),
-            external_id=external_id,
-            guardians=build_guardians(details.guardians, existing.guardians if existing else ()),
-        )
-        if existing:
-            await uow.families.save(family)
-        else:
-            await uow.families.add(family)
+        family, created = await _store_family(uow, details, external_id)
         children = [await _save_child(uow, rules, family.id, i, c) for i, c in enumerate(details.children)]
         await uow.commit()
-    return SavedFamily(family=family, children=tuple(children), created=existing is None)
+    return SavedFamily(family=family, children=tuple(children), created=created)
+
+
+async def _store_family(
+    uow: ProgrammeUnitOfWork, details: FamilyDetails, external_id: str | None
+) -> tuple[Family, bool]:
+    existing = await uow.families.get_by_external_id(external_id) if external_id else None
+    if existing is None:
+        family = _family(new_reference_id(), details, external_id, current_guardians=())
+        if await uow.families.add_if_absent(family):
+            return family, True
+        # A concurrent push of the same new external_id committed first: this push updates that family.
+        existing = await _winner(uow.families.get_by_external_id, external_id, "external_id")
+    family = _family(existing.id, details, external_id, current_guardians=existing.guardians)
+    await uow.families.save(family)
+    return family, False
+
+
+def _family(
+    family_id: str, details: FamilyDetails, external_id: str | None, current_guardians: tuple[Guardian, ...]
+) -> Family:
+    return Family(
+        id=family_id,
+        language=details.language,
+        zip_code=optional_text("zip_code", details.zip_code),
+        household_size=details.household_size,
+        yearly_income_cents=details.yearly_income_cents,
+        link_id=optional_text("link_id", details.link_id),
+        external_id=external_id,
+        guardians=build_guardians(details.guardians, current_guardians),
+    )
+
+
+async def _winner(read: Callable[[str], Awaitable[T | None]], external_id: str | None, field: str) -> T:
+    """The record a concurrent push stored under this external_id (refused if it has vanished since)."""
+    record = await read(external_id) if external_id else None
+    if record is None:
+        raise ExternalIdTaken(details={"field": field})
+    return record
 
 
 async def _save_child(
@@ -62,14 +90,15 @@ async def _save_child(
 ) -> Child:
     at = f"children[{index}]"
     existing = await uow.children.get_by_external_id(details.external_id) if details.external_id else None
-    if existing is not None and existing.family_id != family_id:
+    if existing is None:
+        child = build_child(at, details, child_id=new_reference_id(), family_id=family_id, rules=rules)
+        if await uow.children.add_if_absent(child):
+            return child
+        existing = await _winner(uow.children.get_by_external_id, child.external_id, f"{at}.external_id")
+    if existing.family_id != family_id:
         raise ExternalIdTaken(details={"field": f"{at}.external_id"})
-    child_id = existing.id if existing else new_reference_id()
-    child = build_child(at, details, child_id=child_id, family_id=family_id, rules=rules)
-    if existing:
-        await uow.children.save(child)
-    else:
-        await uow.children.add(child)
+    child = build_child(at, details, child_id=existing.id, family_id=family_id, rules=rules)
+    await uow.children.save(child)
     return child
 
 

@@ -59,15 +59,26 @@ async def save_provider(uow: ProgrammeUnitOfWork, actor: Actor, details: Provide
     """Creates the provider, or updates the one with the same external_id, so a repeat never duplicates."""
     require_admin(actor)
     async with uow:
-        external_id = optional_text("external_id", details.external_id)
-        existing = await uow.providers.get_by_external_id(external_id) if external_id else None
-        provider = _build_provider(existing.id if existing else new_reference_id(), details)
-        if existing:
-            await uow.providers.save(provider)
-        else:
-            await uow.providers.add(provider)
+        saved = await _store_provider(uow, details, optional_text("external_id", details.external_id))
         await uow.commit()
-    return SavedProvider(provider=provider, created=existing is None)
+    return saved
+
+
+async def _store_provider(
+    uow: ProgrammeUnitOfWork, details: ProviderDetails, external_id: str | None
+) -> SavedProvider:
+    existing = await uow.providers.get_by_external_id(external_id) if external_id else None
+    if existing is None:
+        provider = _build_provider(new_reference_id(), details)
+        if await uow.providers.add_if_absent(provider):
+            return SavedProvider(provider=provider, created=True)
+        # A concurrent push of the same new external_id committed first: this push updates that provider.
+        existing = await uow.providers.get_by_external_id(external_id) if external_id else None
+        if existing is None:  # it vanished again in between: say so rather than guess
+            raise ExternalIdTaken(details={"field": "external_id"})
+    provider = _build_provider(existing.id, details)
+    await uow.providers.save(provider)
+    return SavedProvider(provider=provider, created=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +158,22 @@ async def unlink_provider_from_child(
         await uow.links.unlink(provider_id, child_id)
         await uow.commit()
     return True
+
+
+async def link_by_external_ids(
+    uow: ProgrammeUnitOfWork,
+    rules: ProgrammeRules,
+    actor: Actor,
+    provider_external_id: str,
+    child_external_id: str,
+) -> bool:
+    """The bulk import's link, both sides named by the application site's external_ids (True: linked now)."""
+    require_admin(actor)
+    async with uow:
+        provider = await uow.providers.get_by_external_id(provider_external_id)
+        child = await uow.children.get_by_external_id(child_external_id)
+    if provider is None:
+        raise ProviderNotFound(details={"field": "provider_external_id"})
+    if child is None:
+        raise ChildNotFound(details={"field": "child_external_id"})
+    return await link_provider_to_child(uow, rules, actor, provider.id, child.id)
