@@ -16,7 +16,10 @@ from typing import Any
 
 import click
 
+from adapters.clock import SystemClock
 from domain.programme.actors import Actor
+from domain.programme.allocations import check_month_in_window
+from domain.programme.business_time import BusinessCalendar
 from domain.programme.errors import AllocationMonthNotAllowed
 from domain.programme.use_cases.allocations import AllocationRunSummary, create_allocations_for_month
 from entrypoints.jobs import job_manager
@@ -47,18 +50,28 @@ def allocations() -> None:
 def create(month: date, dry_run: bool, as_json: bool) -> None:
     """Create the month's allocation for every payment-enabled child (safe to run again)."""
     settings = load_settings()
+    # Refused before anything starts (no progress bar, no connections); the use case checks again.
+    _refuse_outside_window(month, BusinessCalendar(SystemClock(), settings.business_timezone))
     runtime = build_job_runtime(settings, job_manager)
     job_manager.use(runtime.queue)
     try:
         summary = asyncio.run(_run(build_job_context(settings, runtime.queue), month, dry_run))
-    except AllocationMonthNotAllowed as exc:
-        click.echo(f"cap-portal: {exc.message} (asked for {month:%Y-%m}).", err=True)
-        sys.exit(2)
+    except AllocationMonthNotAllowed:  # the month turned while the command started
+        _refuse_outside_window(month, BusinessCalendar(SystemClock(), settings.business_timezone))
+        raise
     finally:
         runtime.close()
     result = allocation_run_json(summary)
     click.echo(json.dumps(result) if as_json else _report(summary, result))
     sys.exit(1 if summary.failed else 0)
+
+
+def _refuse_outside_window(month: date, calendar: BusinessCalendar) -> None:
+    try:
+        check_month_in_window(month, calendar)
+    except AllocationMonthNotAllowed as exc:
+        click.echo(f"cap-portal: {exc.message} (asked for {month:%Y-%m}).", err=True)
+        sys.exit(2)
 
 
 async def _run(context: JobContext, month: date, dry_run: bool) -> AllocationRunSummary:

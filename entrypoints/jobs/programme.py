@@ -46,6 +46,11 @@ def subscribe_to_allocation_created(job: J) -> J:
     return job
 
 
+def unsubscribe_from_allocation_created(job: JobFunction[Any, Any]) -> None:
+    if job.name in _allocation_created_subscribers:
+        _allocation_created_subscribers.remove(job.name)
+
+
 def allocation_created_subscribers() -> list[str]:
     return list(_allocation_created_subscribers)
 
