@@ -31,11 +31,13 @@ def allocation_created_payload(event: AllocationCreated) -> dict[str, Any]:
 class EnqueueingAllocationEventPublisher:
     """Satisfies ``AllocationEventPublisher`` for one open unit of work."""
 
-    def __init__(self, uow: SqlAlchemyUnitOfWork, jobs: JobQueue) -> None:
+    def __init__(self, uow: SqlAlchemyUnitOfWork, jobs: JobQueue | None) -> None:
         self._uow = uow
         self._jobs = jobs
 
     async def allocation_created(self, event: AllocationCreated) -> None:
+        if self._jobs is None:
+            raise RuntimeError("this unit of work has no job queue, so it cannot publish allocation events")
         # The queue joins whichever unit of work is open in this task; an event published from any
         # other context would be written outside the allocation's transaction, so refuse it.
         if current_unit_of_work() is not self._uow:

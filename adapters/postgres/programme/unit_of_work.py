@@ -37,11 +37,15 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     """Satisfies ``ProgrammeUnitOfWork``. Each ``async with`` opens a new session (and transaction) with
     repositories bound to it, so the same instance can be entered again after it exits.
 
-    Events become jobs on ``jobs``, written in the same transaction (every real process passes its
-    outbox job queue; there is deliberately no default, so no process can publish nowhere).
+    Events become jobs on ``jobs``, written in the same transaction; every process that creates
+    allocations (web, worker, the allocations command) passes its outbox job queue. Without one
+    (reference-data scripts), publishing an event raises, so an allocation can never be created
+    without its event: its transaction fails instead.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, jobs: JobQueue) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, jobs: JobQueue | None = None
+    ) -> None:
         super().__init__(session_factory)
         self._jobs = jobs
         self._repositories: _Repositories | None = None

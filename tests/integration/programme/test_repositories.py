@@ -10,17 +10,22 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
+from domain.programme.actors import Actor
 from domain.programme.allocations import MonthAllocation
+from domain.programme.business_time import BusinessCalendar
 from domain.programme.care_days import CareDay, CareDayType
+from domain.programme.config import ProgrammeRules
 from domain.programme.events import AllocationCreated
 from domain.programme.families import Address, Guardian, GuardianType
 from domain.programme.providers import ProviderType
 from domain.programme.rates import PaymentRate
 from domain.programme.records import UNSAVED_ID, new_reference_id
 from domain.programme.statuses import ApplicationStatus, Language
+from domain.programme.use_cases.allocations import create_allocation
+from tests.fakes import FixedClock
 from tests.integration.programme.conftest import (
     FIRST_OPEN_DAY,
     JANUARY,
@@ -383,6 +388,25 @@ async def test_an_event_published_outside_its_unit_of_work_is_refused(
         await publisher.allocation_created(event)
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM jobs"))).scalar() == 0
+
+
+async def test_without_a_job_queue_no_allocation_can_be_created_without_its_event(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    family = a_family()
+    child = a_child(family.id)
+    uow = SqlAlchemyProgrammeUnitOfWork(session_factory)  # reference data only, as an import script
+    async with uow:
+        await uow.families.add(family)
+        await uow.children.add(child)
+        await uow.commit()
+    calendar = BusinessCalendar(FixedClock(NOW), "America/Denver")
+    with pytest.raises(RuntimeError, match="no job queue"):
+        await create_allocation(
+            uow, calendar, ProgrammeRules(), Actor.admin(), child_id=child.id, month=JANUARY
+        )
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM month_allocations"))).scalar() == 0
 
 
 async def test_repositories_need_an_open_unit_of_work(uow: SqlAlchemyProgrammeUnitOfWork) -> None:
