@@ -12,7 +12,7 @@ import asyncio
 import json
 import sys
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -56,9 +56,8 @@ def create(month: date, dry_run: bool, as_json: bool) -> None:
     job_manager.use(runtime.queue)
     try:
         summary = asyncio.run(_run(build_job_context(settings, runtime.queue), month, dry_run))
-    except AllocationMonthNotAllowed:  # the month turned while the command started
-        _refuse_outside_window(month, BusinessCalendar(SystemClock(), settings.business_timezone))
-        raise
+    except AllocationMonthNotAllowed as exc:  # the business month turned while the command started
+        _refuse(month, exc)
     finally:
         runtime.close()
     result = allocation_run_json(summary)
@@ -70,8 +69,12 @@ def _refuse_outside_window(month: date, calendar: BusinessCalendar) -> None:
     try:
         check_month_in_window(month, calendar)
     except AllocationMonthNotAllowed as exc:
-        click.echo(f"cap-portal: {exc.message} (asked for {month:%Y-%m}).", err=True)
-        sys.exit(2)
+        _refuse(month, exc)
+
+
+def _refuse(month: date, exc: AllocationMonthNotAllowed) -> NoReturn:
+    click.echo(f"cap-portal: {exc.message} (asked for {month:%Y-%m}).", err=True)
+    sys.exit(2)
 
 
 async def _run(context: JobContext, month: date, dry_run: bool) -> AllocationRunSummary:
