@@ -6,6 +6,12 @@ payment-enabled children). Both happen in one transaction, so a failure leaves n
 directory (Clerk public_metadata, which the frontend reads) is written only after the commit: our
 database is the authority, and a directory outage is reported, never a reason to undo onboarding.
 
+The directory write is also asked of a job in the onboarding transaction itself (an outbox), and
+tried at once after the commit for speed. The job always exists when onboarding committed, so a
+directory outage, or a process dying between the commit and the immediate write, only delays the
+metadata: the job retries with backoff until the directory answers. When the immediate write
+worked, the job writes the same metadata once more, which is harmless.
+
 Repeating it is harmless: the account keeps its link and allocations that exist are kept. Two calls
 for the same person at once leave one account: the second insert waits for the first, loses on the
 primary key and then updates the row the first one made.
@@ -17,8 +23,10 @@ from dataclasses import dataclass, replace
 
 from domain.errors import Conflict, RuleRefused
 from domain.identity.administration import mirror_to_directory
+from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import Account, Role, checked_clerk_user_id, checked_email
 from domain.identity.ports import AccountRepository, IdentityDirectory
+from domain.ports import JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import FamilyNotFound, ProviderNotFound
@@ -36,6 +44,8 @@ class Onboarded:
     # Allocations created by this call (existing ones are not counted again).
     allocations_created: int
     directory_synced: bool
+    # The job that writes the directory metadata (again, or for the first time after an outage).
+    directory_sync_job_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,7 @@ async def onboard_family(
     uow: ProgrammeUnitOfWork,
     accounts: AccountRepository,
     directory: IdentityDirectory,
+    jobs: JobQueue,
     calendar: BusinessCalendar,
     rules: ProgrammeRules,
     *,
@@ -67,15 +78,17 @@ async def onboard_family(
         outcomes: list[AllocationOutcome] = await allocate_family_within(
             uow, calendar, rules, family_id=family.id
         )
+        sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
-    return Onboarded(account, sum(1 for o in outcomes if o.created), synced)
+    return Onboarded(account, sum(1 for o in outcomes if o.created), synced, sync_job_id)
 
 
 async def onboard_provider(
     uow: ProgrammeUnitOfWork,
     accounts: AccountRepository,
     directory: IdentityDirectory,
+    jobs: JobQueue,
     *,
     clerk_user_id: str,
     provider_id: str,
@@ -88,9 +101,10 @@ async def onboard_provider(
             raise ProviderNotFound()
         link = _Link(Role.PROVIDER, provider_id=provider.id)
         account = await _linked_account(accounts, user_id, provider.email, link)
+        sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
-    return Onboarded(account, 0, synced)
+    return Onboarded(account, 0, synced, sync_job_id)
 
 
 async def _linked_account(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from entrypoints.cli import db, dev, dev_token, import_command, processes, shell
+from entrypoints.cli import allocations, db, dev, dev_token, import_command, processes, shell
 from entrypoints.settings import SettingsError
 
 
@@ -15,7 +15,7 @@ def cli() -> None:
     """CAP Colorado Childcare Portal backend."""
 
 
-for module in (processes, dev, dev_token, db, shell, import_command):
+for module in (processes, dev, dev_token, db, shell, import_command, allocations):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -24,19 +24,11 @@ from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.http.single_flight import SingleFlight
 from entrypoints.jobs import job_manager
+from entrypoints.jobs.context import programme_rules
 from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings
 
 HEALTH_TIMEOUT_SECONDS = 2.0
-
-
-def programme_rules(settings: Settings) -> ProgrammeRules:
-    return ProgrammeRules(
-        max_children_per_provider=settings.max_children_per_provider,
-        max_allocation_cents=settings.max_allocation_cents,
-        program_end_date=settings.program_end_date,
-        business_timezone=settings.business_timezone,
-    )
 
 
 @dataclass
@@ -78,7 +70,8 @@ class WebServices:
         return SqlAlchemyUnitOfWork(self._autocommit_sessions)
 
     def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
-        return SqlAlchemyProgrammeUnitOfWork(self.session_factory)
+        # Allocation events become jobs in the allocation's transaction, through this process's outbox.
+        return SqlAlchemyProgrammeUnitOfWork(self.session_factory, jobs=self.job_queue)
 
     @property
     def job_queue(self) -> JobQueue:

@@ -13,7 +13,7 @@ from domain.onboarding import AccountLinkedElsewhere, Onboarded, onboard_family,
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import FamilyNotFound, ProviderNotFound
-from tests.fakes import FakeProgrammeUnitOfWork, FixedClock
+from tests.fakes import FakeJobQueue, FakeProgrammeUnitOfWork, FixedClock
 from tests.identity_fakes import FakeAccounts, FakeDirectory
 from tests.unit.programme.builders import WEDNESDAY, add_child, add_family, add_provider
 
@@ -43,9 +43,17 @@ async def _family(
     rules: ProgrammeRules | None = None,
     family_id: str = "fam",
     user: str = USER,
+    jobs: FakeJobQueue | None = None,
 ) -> Onboarded:
     return await onboard_family(
-        uow, accounts, directory, calendar, rules or ProgrammeRules(), clerk_user_id=user, family_id=family_id
+        uow,
+        accounts,
+        directory,
+        jobs or FakeJobQueue(),
+        calendar,
+        rules or ProgrammeRules(),
+        clerk_user_id=user,
+        family_id=family_id,
     )
 
 
@@ -92,19 +100,38 @@ async def test_an_account_linked_to_another_family_is_refused(
 ) -> None:
     add_family(uow, "other")
     accounts = FakeAccounts(Account(USER, None, frozenset({Role.FAMILY}), family_id="other"))
+    jobs = FakeJobQueue()
     with pytest.raises(AccountLinkedElsewhere):
-        await _family(uow, accounts, FakeDirectory(), calendar)
+        await _family(uow, accounts, FakeDirectory(), calendar, jobs=jobs)
     assert uow.state.allocations == {}  # rolled back with the refusal
+    assert jobs.enqueued == []  # no directory write for a link that was refused
 
 
 async def test_a_directory_outage_is_reported_and_onboarding_still_holds(
     uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
 ) -> None:
-    accounts = FakeAccounts()
-    done = await _family(uow, accounts, FakeDirectory(down=True), calendar)
+    accounts, jobs = FakeAccounts(), FakeJobQueue()
+    done = await _family(uow, accounts, FakeDirectory(down=True), calendar, jobs=jobs)
     assert done.directory_synced is False
     assert accounts.accounts[USER].family_id == "fam"
     assert len(uow.state.allocations) == 2
+    # The job that writes the metadata once the directory answers was asked for with the onboarding.
+    assert jobs.enqueued == [("identity.sync_directory", (USER,), {})]
+    assert done.directory_sync_job_id == "job-1"
+
+
+async def test_the_directory_job_is_asked_for_even_when_the_immediate_write_worked(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    jobs = FakeJobQueue()
+    done = await _family(uow, FakeAccounts(), FakeDirectory(), calendar, jobs=jobs)
+    assert done.directory_synced is True
+    assert jobs.enqueued == [("identity.sync_directory", (USER,), {})]
+    provider_jobs = FakeJobQueue()
+    await onboard_provider(
+        uow, FakeAccounts(), FakeDirectory(), provider_jobs, clerk_user_id=USER, provider_id="prov"
+    )
+    assert provider_jobs.enqueued == [("identity.sync_directory", (USER,), {})]
 
 
 async def test_after_the_program_end_no_allocation_is_made(
@@ -124,12 +151,16 @@ async def test_unknown_records_and_malformed_user_ids_are_refused(
     with pytest.raises(RuleRefused):
         await _family(uow, FakeAccounts(), FakeDirectory(), calendar, user="not-a-clerk-id")
     with pytest.raises(ProviderNotFound):
-        await onboard_provider(uow, FakeAccounts(), FakeDirectory(), clerk_user_id=USER, provider_id="nope")
+        await onboard_provider(
+            uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="nope"
+        )
 
 
 async def test_a_provider_is_linked_without_allocations(uow: FakeProgrammeUnitOfWork) -> None:
     accounts, directory = FakeAccounts(), FakeDirectory()
-    done = await onboard_provider(uow, accounts, directory, clerk_user_id=USER, provider_id="prov")
+    done = await onboard_provider(
+        uow, accounts, directory, FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
+    )
     assert (done.account.roles, done.account.provider_id) == ({Role.PROVIDER}, "prov")
     assert directory.metadata[USER]["types"] == ["provider"]
     assert uow.state.allocations == {}

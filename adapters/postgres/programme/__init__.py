@@ -1,1 +1,1 @@
-"""The programme's Postgres adapter: ORM rows, repositories, the unit of work and the event outbox."""
+"""The programme's Postgres adapter: ORM rows, repositories, the unit of work and its event publisher."""

@@ -1,23 +1,18 @@
-"""Publishing the programme's events inside the transaction that caused them.
+"""Publishing the programme's events as background jobs, in the transaction that caused them.
 
-The publisher hands each event to an ``Enqueue`` callable (a job name and a JSON payload) that must
-record it in the caller's transaction, so the event exists exactly when the allocation does. Until the
-jobs capability's queue is wired in, :class:`OutboxEnqueue` writes it to the ``programme_events``
-outbox table; a consumer publishes rows whose ``published_at`` is still null.
+An event is a job (``programme.allocation_created``) asked of the ``JobQueue`` port while the
+programme's unit of work is open: the outbox adapter writes the job's record in that transaction,
+so the job exists exactly when the allocation does, and its message is sent only after the commit.
+The job hands the event to whichever capabilities subscribed (payments funds the family wallet).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from adapters.postgres.programme.rows import ProgrammeEventRow
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, current_unit_of_work
+from domain.ports import JobQueue
 from domain.programme.events import AllocationCreated
-
-Enqueue = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 ALLOCATION_CREATED = "programme.allocation_created"
 
@@ -34,22 +29,17 @@ def allocation_created_payload(event: AllocationCreated) -> dict[str, Any]:
 
 
 class EnqueueingAllocationEventPublisher:
-    """Satisfies ``AllocationEventPublisher``."""
+    """Satisfies ``AllocationEventPublisher`` for one open unit of work."""
 
-    def __init__(self, enqueue: Enqueue) -> None:
-        self._enqueue = enqueue
+    def __init__(self, uow: SqlAlchemyUnitOfWork, jobs: JobQueue | None) -> None:
+        self._uow = uow
+        self._jobs = jobs
 
     async def allocation_created(self, event: AllocationCreated) -> None:
-        await self._enqueue(ALLOCATION_CREATED, allocation_created_payload(event))
-
-
-class OutboxEnqueue:
-    """An ``Enqueue`` that inserts into ``programme_events`` in the session's transaction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def __call__(self, job_name: str, payload: dict[str, Any]) -> None:
-        await self._session.execute(
-            insert(ProgrammeEventRow).values(name=job_name, payload=payload, created_at=func.now())
-        )
+        if self._jobs is None:
+            raise RuntimeError("this unit of work has no job queue, so it cannot publish allocation events")
+        # The queue joins whichever unit of work is open in this task; an event published from any
+        # other context would be written outside the allocation's transaction, so refuse it.
+        if current_unit_of_work() is not self._uow:
+            raise RuntimeError("an allocation event must be published inside its unit of work")
+        self._jobs.enqueue(ALLOCATION_CREATED, **allocation_created_payload(event))

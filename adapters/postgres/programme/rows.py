@@ -2,10 +2,11 @@
 
 Money is integer cents guarded by CHECK constraints that repeat the domain's bounds, so a bug (or a
 hand-written SQL fix) cannot store a budget the rules would refuse. Families, guardians, children and
-providers use the domain's uuid4 ids as native UUIDs; allocations, care days, payment rates and events
-get BIGINT identities (JSON integers). Enumerations are stored by their domain value, checked in SQL.
+providers use the domain's uuid4 ids as native UUIDs; allocations, care days and payment rates get
+BIGINT identities (JSON integers). Enumerations are stored by their domain value, checked in SQL.
 
-``migrations/versions/0004_programme.py`` creates exactly this; a test compares the two.
+``migrations/versions/0004_programme.py`` creates exactly this (``0005_drop_programme_events`` then
+drops the event table that allocation jobs replaced); a test compares the two.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.mixins import AuditColumns
-from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from advanced_alchemy.types import GUID, DateTimeUTC
 from advanced_alchemy.types.identity import BigIntIdentity
 from sqlalchemy import (
     BigInteger,
@@ -24,7 +25,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -229,18 +229,3 @@ class CareDayRow(IdentityAuditBase):
     last_submitted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
     allocation: Mapped[MonthAllocationRow] = relationship(lazy="raise")
-
-
-class ProgrammeEventRow(DefaultBase):
-    """The outbox: events written in the transaction that caused them, published after it commits."""
-
-    __tablename__ = "programme_events"
-    __table_args__ = (
-        Index("ix_programme_events_unpublished", "id", postgresql_where=text("published_at IS NULL")),
-    )
-
-    id: Mapped[int] = mapped_column(BigIntIdentity, Identity(start=1, increment=1), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonB)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

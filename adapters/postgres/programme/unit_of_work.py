@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -11,22 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.programme.allocations import PostgresAllocations
 from adapters.postgres.programme.care_days import PostgresCareDays
-from adapters.postgres.programme.events import Enqueue, EnqueueingAllocationEventPublisher, OutboxEnqueue
+from adapters.postgres.programme.events import EnqueueingAllocationEventPublisher
 from adapters.postgres.programme.families import PostgresChildren, PostgresFamilies
 from adapters.postgres.programme.providers import PostgresProviderChildLinks, PostgresProviders
 from adapters.postgres.programme.rates import PostgresPaymentRates
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from domain.ports import JobQueue
 
 if TYPE_CHECKING:
     from domain.programme.ports import ProgrammeUnitOfWork
-
-# Builds, for one open unit of work, the callable that records a job in its transaction. The default
-# writes to the programme_events outbox; the jobs capability's queue can be passed instead.
-EnqueueFactory = Callable[[SqlAlchemyUnitOfWork], Enqueue]
-
-
-def outbox(uow: SqlAlchemyUnitOfWork) -> Enqueue:
-    return OutboxEnqueue(uow.session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +35,19 @@ class _Repositories:
 
 class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     """Satisfies ``ProgrammeUnitOfWork``. Each ``async with`` opens a new session (and transaction) with
-    repositories bound to it, so the same instance can be entered again after it exits."""
+    repositories bound to it, so the same instance can be entered again after it exits.
+
+    Events become jobs on ``jobs``, written in the same transaction; every process that creates
+    allocations (web, worker, the allocations command) passes its outbox job queue. Without one
+    (reference-data scripts), publishing an event raises, so an allocation can never be created
+    without its event: its transaction fails instead.
+    """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, enqueue: EnqueueFactory = outbox
+        self, session_factory: async_sessionmaker[AsyncSession], *, jobs: JobQueue | None = None
     ) -> None:
         super().__init__(session_factory)
-        self._enqueue = enqueue
+        self._jobs = jobs
         self._repositories: _Repositories | None = None
 
     async def __aenter__(self) -> Self:
@@ -63,7 +61,7 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
             rates=PostgresPaymentRates(session),
             allocations=PostgresAllocations(session),
             care_days=PostgresCareDays(session),
-            allocation_events=EnqueueingAllocationEventPublisher(self._enqueue(self)),
+            allocation_events=EnqueueingAllocationEventPublisher(self, self._jobs),
         )
         return self
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -112,6 +113,10 @@ class AllocationRunSummary:
     failed: list[ChildNotAllocated] = field(default_factory=list)
 
 
+# Told after each child of a run: how many are done and how many there are (a progress bar, a log).
+ChildDone = Callable[[int, int], None]
+
+
 async def create_allocations_for_month(
     uow: ProgrammeUnitOfWork,
     calendar: BusinessCalendar,
@@ -120,6 +125,7 @@ async def create_allocations_for_month(
     *,
     month: date,
     dry_run: bool = False,
+    on_child_done: ChildDone | None = None,
 ) -> AllocationRunSummary:
     """Every payment-enabled child's allocation for the month; safe to run again.
 
@@ -136,23 +142,36 @@ async def create_allocations_for_month(
         ended = ProgramEnded()
         summary.skipped = [ChildNotAllocated(c.id, ended.code, ended.message) for c in children]
         return summary
-    for child in children:
-        try:
-            async with uow:
-                outcome = await allocate_within(uow, calendar, rules, child_id=child.id, month=month)
-                if not dry_run:
-                    await uow.commit()
-        except DomainError as exc:
-            summary.failed.append(ChildNotAllocated(child.id, exc.code, exc.message))
-            continue
-        except Exception as exc:  # a broken row or a database hiccup must not stop the run
-            logger.exception("allocation failed", extra={"child_id": child.id, "month": month.isoformat()})
-            summary.failed.append(ChildNotAllocated(child.id, "unexpected_error", repr(exc)))
-            continue
-        if outcome.created:
-            summary.created.append(child.id)
-        else:
-            summary.skipped.append(
-                ChildNotAllocated(child.id, "allocation_exists", "Allocation already exists")
-            )
+    for done, child in enumerate(children, start=1):
+        await _allocate_one(uow, calendar, rules, summary, child_id=child.id)
+        if on_child_done is not None:
+            on_child_done(done, len(children))
     return summary
+
+
+async def _allocate_one(
+    uow: ProgrammeUnitOfWork,
+    calendar: BusinessCalendar,
+    rules: ProgrammeRules,
+    summary: AllocationRunSummary,
+    *,
+    child_id: str,
+) -> None:
+    """One child's allocation in its own transaction, its outcome recorded in ``summary``."""
+    month = summary.month
+    try:
+        async with uow:
+            outcome = await allocate_within(uow, calendar, rules, child_id=child_id, month=month)
+            if not summary.dry_run:
+                await uow.commit()
+    except DomainError as exc:
+        summary.failed.append(ChildNotAllocated(child_id, exc.code, exc.message))
+        return
+    except Exception as exc:  # a broken row or a database hiccup must not stop the run
+        logger.exception("allocation failed", extra={"child_id": child_id, "month": month.isoformat()})
+        summary.failed.append(ChildNotAllocated(child_id, "unexpected_error", repr(exc)))
+        return
+    if outcome.created:
+        summary.created.append(child_id)
+    else:
+        summary.skipped.append(ChildNotAllocated(child_id, "allocation_exists", "Allocation already exists"))

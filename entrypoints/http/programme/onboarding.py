@@ -3,7 +3,8 @@ Clerk user to a family or provider record.
 
 The answer is 200 whether this call linked the account or an earlier one had: onboarding is
 idempotent. ``directory_synced`` is false when Clerk's public_metadata could not be written after
-the commit; the account is linked all the same, and calling onboarding again retries the write.
+the commit; the account is linked all the same, and the job ``directory_sync_job_id`` (always
+created with the onboarding, see ``GET /jobs/{id}/status``) writes it once Clerk answers again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class OnboardedJson(msgspec.Struct):
     provider_id: str | None
     allocations_created: int
     directory_synced: bool
+    directory_sync_job_id: str
 
 
 def _json(done: onboarding.Onboarded) -> OnboardedJson:
@@ -53,11 +55,16 @@ def _json(done: onboarding.Onboarded) -> OnboardedJson:
         provider_id=account.provider_id,
         allocations_created=done.allocations_created,
         directory_synced=done.directory_synced,
+        directory_sync_job_id=done.directory_sync_job_id,
     )
 
 
 def _log(done: onboarding.Onboarded) -> None:
-    extra = {"clerk_user_id": done.account.clerk_user_id, "directory_synced": done.directory_synced}
+    extra = {
+        "clerk_user_id": done.account.clerk_user_id,
+        "directory_synced": done.directory_synced,
+        "directory_sync_job_id": done.directory_sync_job_id,
+    }
     logger.info("onboarded", extra=extra)
 
 
@@ -69,6 +76,7 @@ async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) 
         uow,
         SqlAlchemyAccounts(uow),
         services.identity.directory,
+        services.job_queue,
         services.calendar,
         services.rules,
         clerk_user_id=data.clerk_user_id,
@@ -88,6 +96,7 @@ async def onboard_provider(request: AnyRequest, data: JSONBody[ProviderOnboardin
         uow,
         SqlAlchemyAccounts(uow),
         services.identity.directory,
+        services.job_queue,
         clerk_user_id=data.clerk_user_id,
         provider_id=data.provider_id,
     )

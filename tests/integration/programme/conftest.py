@@ -1,15 +1,19 @@
-"""The programme on real Postgres: an engine big enough for twenty concurrent units of work, a fixed
-clock early in January 2025 (so most of the month is neither past nor locked) and seeding helpers."""
+"""The programme on real Postgres: an engine big enough for twenty concurrent units of work, the real
+job outbox (events become job records in the allocation's transaction, messages go to the test
+Redis), a fixed clock early in January 2025 (so most of the month is neither past nor locked) and
+seeding helpers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.dramatiq.job_queue import OutboxJobQueue
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from domain.programme.allocations import MonthAllocation
@@ -20,6 +24,9 @@ from domain.programme.providers import Provider, ProviderType
 from domain.programme.rates import PaymentRate
 from domain.programme.records import UNSAVED_ID, new_reference_id
 from domain.programme.statuses import ApplicationStatus
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.runtime import build_job_runtime
+from entrypoints.settings import Settings
 from tests.fakes import FixedClock
 
 # Wednesday 1 January 2025, 10:00 in Denver: the week of Monday 30 December is locked, so care days
@@ -42,12 +49,20 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return build_session_factory(engine)
 
 
+@pytest.fixture
+def job_queue(database_url: str, redis_url: str, redis: Redis) -> Iterator[OutboxJobQueue]:
+    """The outbox every real process uses (the ``redis`` fixture empties Redis afterwards)."""
+    runtime = build_job_runtime(Settings(database_url=database_url, redis_url=redis_url), job_manager)
+    yield runtime.queue
+    runtime.close()
+
+
 UowFactory = Callable[[], SqlAlchemyProgrammeUnitOfWork]
 
 
 @pytest.fixture
-def new_uow(session_factory: async_sessionmaker[AsyncSession]) -> UowFactory:
-    return lambda: SqlAlchemyProgrammeUnitOfWork(session_factory)
+def new_uow(session_factory: async_sessionmaker[AsyncSession], job_queue: OutboxJobQueue) -> UowFactory:
+    return lambda: SqlAlchemyProgrammeUnitOfWork(session_factory, jobs=job_queue)
 
 
 @pytest.fixture

@@ -144,7 +144,7 @@ async def test_twenty_allocations_at_once_for_one_child_and_month_create_one(
     assert len({o.allocation.id for o in outcomes}) == 1
     assert {o.allocation.allocation_cents for o in outcomes} == {50_000}  # the first one: prorated
     assert await _scalar(engine, "SELECT count(*) FROM month_allocations") == 1
-    assert await _scalar(engine, "SELECT count(*) FROM programme_events") == 1
+    assert await _scalar(engine, "SELECT count(*) FROM jobs WHERE name = 'programme.allocation_created'") == 1
 
 
 async def test_racing_inserts_of_one_allocation_leave_one_winner(

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
+from domain.programme.actors import Actor
 from domain.programme.allocations import MonthAllocation
+from domain.programme.business_time import BusinessCalendar
 from domain.programme.care_days import CareDay, CareDayType
+from domain.programme.config import ProgrammeRules
 from domain.programme.events import AllocationCreated
 from domain.programme.families import Address, Guardian, GuardianType
 from domain.programme.providers import ProviderType
 from domain.programme.rates import PaymentRate
 from domain.programme.records import UNSAVED_ID, new_reference_id
 from domain.programme.statuses import ApplicationStatus, Language
+from domain.programme.use_cases.allocations import create_allocation
+from tests.fakes import FixedClock
 from tests.integration.programme.conftest import (
     FIRST_OPEN_DAY,
     JANUARY,
@@ -332,26 +339,26 @@ async def test_one_care_day_row_per_allocation_provider_and_date(uow: SqlAlchemy
             await uow.care_days.add(_care_day(seeded.allocation, seeded.provider.id, FIRST_OPEN_DAY))
 
 
-async def test_allocation_events_are_written_to_the_outbox_only_when_committed(
-    uow: SqlAlchemyProgrammeUnitOfWork, engine: AsyncEngine
+async def test_an_allocation_event_is_a_job_written_in_its_transaction_and_sent_after_the_commit(
+    uow: SqlAlchemyProgrammeUnitOfWork, engine: AsyncEngine, redis: Redis
 ) -> None:
     seeded = await seed(uow)
     event = AllocationCreated(
         seeded.allocation.id, seeded.child.id, seeded.family.id, JANUARY, 100_000, occurred_at=NOW
     )
     async with uow:
-        await uow.allocation_events.allocation_created(event)  # rolled back: never committed
+        await uow.allocation_events.allocation_created(event)  # rolled back: never a job
     async with uow:
         await uow.allocation_events.allocation_created(event)
+        assert await redis.llen("dramatiq:default") == 0  # nothing is sent before the commit
         await uow.commit()
 
     async with engine.connect() as connection:
-        rows = (
-            await connection.execute(text("SELECT name, payload, published_at FROM programme_events"))
-        ).all()
-    assert rows == [
+        rows = (await connection.execute(text("SELECT id, name, args, kwargs, status FROM jobs"))).all()
+    assert [row[1:] for row in rows] == [
         (
             "programme.allocation_created",
+            [],
             {
                 "allocation_id": seeded.allocation.id,
                 "child_id": seeded.child.id,
@@ -360,25 +367,46 @@ async def test_allocation_events_are_written_to_the_outbox_only_when_committed(
                 "allocation_cents": 100_000,
                 "occurred_at": "2025-01-01T17:00:00+00:00",
             },
-            None,
+            "queued",
         )
     ]
+    job_id = str(rows[0][0])
+    for _ in range(500):  # the message is sent from a thread just after the commit
+        if await redis.hexists("dramatiq:default.msgs", job_id):
+            break
+        await asyncio.sleep(0.01)
+    assert await redis.hexists("dramatiq:default.msgs", job_id)
 
 
-async def test_a_custom_enqueue_receives_the_event_in_the_transaction(
-    session_factory: async_sessionmaker[AsyncSession],
+async def test_an_event_published_outside_its_unit_of_work_is_refused(
+    uow: SqlAlchemyProgrammeUnitOfWork, engine: AsyncEngine
 ) -> None:
-    recorded: list[tuple[str, dict[str, object]]] = []
-
-    async def enqueue(job_name: str, payload: dict[str, object]) -> None:
-        recorded.append((job_name, payload))
-
-    uow = SqlAlchemyProgrammeUnitOfWork(session_factory, enqueue=lambda _uow: enqueue)
     event = AllocationCreated(7, new_reference_id(), new_reference_id(), JANUARY, 1, occurred_at=NOW)
     async with uow:
-        await uow.allocation_events.allocation_created(event)
-    assert [name for name, _ in recorded] == ["programme.allocation_created"]
-    assert recorded[0][1]["allocation_id"] == 7
+        publisher = uow.allocation_events
+    with pytest.raises(RuntimeError, match="inside its unit of work"):
+        await publisher.allocation_created(event)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM jobs"))).scalar() == 0
+
+
+async def test_without_a_job_queue_no_allocation_can_be_created_without_its_event(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    family = a_family()
+    child = a_child(family.id)
+    uow = SqlAlchemyProgrammeUnitOfWork(session_factory)  # reference data only, as an import script
+    async with uow:
+        await uow.families.add(family)
+        await uow.children.add(child)
+        await uow.commit()
+    calendar = BusinessCalendar(FixedClock(NOW), "America/Denver")
+    with pytest.raises(RuntimeError, match="no job queue"):
+        await create_allocation(
+            uow, calendar, ProgrammeRules(), Actor.admin(), child_id=child.id, month=JANUARY
+        )
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM month_allocations"))).scalar() == 0
 
 
 async def test_repositories_need_an_open_unit_of_work(uow: SqlAlchemyProgrammeUnitOfWork) -> None:

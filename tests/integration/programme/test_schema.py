@@ -24,7 +24,6 @@ PROGRAMME_TABLES = {
     "payment_rates",
     "month_allocations",
     "care_days",
-    "programme_events",
 }
 
 
@@ -64,3 +63,43 @@ def test_the_programme_migration_downgrades_cleanly_and_upgrades_again(postgres_
 
         upgrade(url, "0004_programme")
         assert asyncio.run(_tables(url)) >= PROGRAMME_TABLES
+
+
+async def _run(url: str, statement: str) -> list[dict[str, Any]]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return [dict(row) for row in await connection.fetch(statement)]
+    finally:
+        await connection.close()
+
+
+def test_dropping_the_event_outbox_carries_unpublished_events_over_as_jobs(postgres_server_url: str) -> None:
+    with scratch_database(postgres_server_url) as url:
+        upgrade(url, "0004_programme")
+        asyncio.run(
+            _run(
+                url,
+                """INSERT INTO programme_events (name, payload, created_at, published_at) VALUES
+                   ('programme.allocation_created', '{"allocation_id": 1}', now(), NULL),
+                   ('programme.allocation_created', '{"allocation_id": 2}', now(), now())""",
+            )
+        )
+
+        upgrade(url, "0005_drop_programme_events")
+        assert "programme_events" not in asyncio.run(_tables(url))
+        jobs = asyncio.run(_run(url, "SELECT name, queue, args, kwargs, status, attempts FROM jobs"))
+        assert jobs == [
+            {
+                "name": "programme.allocation_created",
+                "queue": "default",
+                "args": "[]",
+                "kwargs": '{"allocation_id": 1}',
+                "status": "queued",
+                "attempts": 0,
+            }
+        ]
+
+        downgrade(url, "0004_programme")
+        assert asyncio.run(_run(url, "SELECT count(*) AS n FROM programme_events")) == [{"n": 0}]
+        upgrade(url, "0005_drop_programme_events")
+        assert len(asyncio.run(_run(url, "SELECT id FROM jobs"))) == 1

@@ -56,7 +56,9 @@ FAMILY = FamilyDetails(
 
 async def _events(engine: AsyncEngine) -> list[dict[str, object]]:
     async with engine.connect() as connection:
-        result = await connection.execute(text("SELECT payload FROM programme_events ORDER BY id"))
+        result = await connection.execute(
+            text("SELECT kwargs FROM jobs WHERE name = 'programme.allocation_created' ORDER BY created_at")
+        )
         return list(result.scalars())
 
 

@@ -43,6 +43,12 @@ async def test_a_run_creates_skips_and_reports_failures(children, uow, calendar,
     assert [e.child_id for e in uow.state.events] == ["new"]
 
 
+async def test_progress_is_told_after_each_child_failures_included(children, uow, calendar, rules) -> None:
+    told: list[tuple[int, int]] = []
+    await run(uow, calendar, rules, on_child_done=lambda done, total: told.append((done, total)))
+    assert told == [(1, 3), (2, 3), (3, 3)]  # the three payment-enabled children
+
+
 async def test_running_again_creates_nothing_new(children, uow, calendar, rules) -> None:
     await run(uow, calendar, rules)
     again = await run(uow, calendar, rules)

@@ -1,0 +1,106 @@
+"""What the programme's jobs and commands work with: database, job queue, directory, clock and rules.
+
+The web process has ``WebServices``; jobs (in the worker) and the ``allocations`` command have this.
+A process builds one from its settings (the worker on a job's first use, inside the event loop its
+async jobs run on, so the engine's connections belong to that loop). Tests build their own, with a
+fixed clock, and install it with :func:`use_job_context`, the same way ``job_manager.use`` sets the
+queue: nothing is patched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.clerk.backend_api import ClerkBackendDirectory, DirectoryNotConfigured
+from adapters.clock import SystemClock
+from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from domain.identity.ports import IdentityDirectory
+from domain.ports import Clock, JobQueue
+from domain.programme.business_time import BusinessCalendar
+from domain.programme.config import ProgrammeRules
+from entrypoints.settings import Settings
+
+
+def programme_rules(settings: Settings) -> ProgrammeRules:
+    return ProgrammeRules(
+        max_children_per_provider=settings.max_children_per_provider,
+        max_allocation_cents=settings.max_allocation_cents,
+        program_end_date=settings.program_end_date,
+        business_timezone=settings.business_timezone,
+    )
+
+
+def build_directory(settings: Settings) -> ClerkBackendDirectory | DirectoryNotConfigured:
+    if settings.clerk_secret_key:
+        return ClerkBackendDirectory(settings.clerk_api_url, settings.clerk_secret_key)
+    return DirectoryNotConfigured()
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    engine: AsyncEngine
+    jobs: JobQueue
+    directory: IdentityDirectory
+    clock: Clock = field(default_factory=SystemClock)
+    session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_factory = build_session_factory(self.engine)
+
+    @property
+    def rules(self) -> ProgrammeRules:
+        return programme_rules(self.settings)
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.clock, self.settings.business_timezone)
+
+    @property
+    def directory_configured(self) -> bool:
+        return bool(self.settings.clerk_secret_key)
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
+        return SqlAlchemyProgrammeUnitOfWork(self.session_factory, jobs=self.jobs)
+
+    async def close(self) -> None:
+        close_directory = getattr(self.directory, "close", None)
+        if close_directory is not None:
+            await close_directory()
+        await self.engine.dispose()
+
+
+def build_job_context(settings: Settings, jobs: JobQueue, *, clock: Clock | None = None) -> JobContext:
+    return JobContext(
+        settings=settings,
+        engine=build_engine(settings.require_database_url(), pool_size=5),
+        jobs=jobs,
+        directory=build_directory(settings),
+        clock=clock or SystemClock(),
+    )
+
+
+_context: JobContext | None = None
+
+
+def use_job_context(context: JobContext | None) -> None:
+    """Set the context jobs in this process use (None: build one from the environment when needed)."""
+    global _context
+    _context = context
+
+
+def job_context() -> JobContext:
+    global _context
+    if _context is None:
+        from entrypoints.jobs import job_manager
+        from entrypoints.settings import load_settings
+
+        _context = build_job_context(load_settings(), job_manager.queue)
+    return _context
