@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from adapters.clerk.backend_api import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
-from domain.programme.config import DEFAULT_MAX_ALLOCATION_CENTS, DEFAULT_MAX_CHILDREN_PER_PROVIDER
+from domain.programme.config import (
+    DEFAULT_MAX_ALLOCATION_CENTS,
+    DEFAULT_MAX_CHILDREN_PER_PROVIDER,
+    ProgrammeRules,
+)
 from entrypoints import clerk_settings
 from entrypoints.clerk_settings import sign_in_problem
 
@@ -75,6 +79,15 @@ class Settings:
         if not self.redis_url:
             raise SettingsError("REDIS_URL: not set (expected redis://host:6379/0)")
         return self.redis_url
+
+    def programme_rules(self) -> ProgrammeRules:
+        """The programme's rules as the domain takes them."""
+        return ProgrammeRules(
+            max_children_per_provider=self.max_children_per_provider,
+            max_allocation_cents=self.max_allocation_cents,
+            program_end_date=self.program_end_date,
+            business_timezone=self.business_timezone,
+        )
 
     def require_sign_in(self) -> None:
         problem = sign_in_problem(self)

@@ -78,13 +78,12 @@ def _read(file: Path, kind: Kind | None) -> list[ImportRecord]:
 async def _import(settings: Settings, records: Sequence[ImportRecord], *, dry_run: bool) -> list[Outcome]:
     from adapters.postgres.engine import build_engine
     from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
-    from entrypoints.http.services import programme_rules
 
     engine = build_engine(settings.require_database_url(), pool_size=1)
     outcomes = []
     try:
         async with _sessions(engine, dry_run=dry_run) as sessions:
-            importer = Importer(lambda: SqlAlchemyProgrammeUnitOfWork(sessions), programme_rules(settings))
+            importer = Importer(lambda: SqlAlchemyProgrammeUnitOfWork(sessions), settings.programme_rules())
             label = "Checking" if dry_run else "Importing"
             with click.progressbar(length=len(records), label=label, file=sys.stderr) as bar:
                 for record in records:

@@ -24,7 +24,6 @@ from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.http.single_flight import SingleFlight
 from entrypoints.jobs import job_manager
-from entrypoints.jobs.context import programme_rules
 from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings
 
@@ -95,7 +94,7 @@ def build_web_services(settings: Settings) -> WebServices:
         session_factory=session_factory,
         redis=build_redis(settings.require_redis_url()),
         identity=build_identity_services(settings),
-        rules=programme_rules(settings),
+        rules=settings.programme_rules(),
         jobs=jobs,
         job_admin=JobAdmin(
             records=JobRecords(session_factory),

@@ -25,15 +25,6 @@ from domain.programme.config import ProgrammeRules
 from entrypoints.settings import Settings
 
 
-def programme_rules(settings: Settings) -> ProgrammeRules:
-    return ProgrammeRules(
-        max_children_per_provider=settings.max_children_per_provider,
-        max_allocation_cents=settings.max_allocation_cents,
-        program_end_date=settings.program_end_date,
-        business_timezone=settings.business_timezone,
-    )
-
-
 def build_directory(settings: Settings) -> ClerkBackendDirectory | DirectoryNotConfigured:
     if settings.clerk_secret_key:
         return ClerkBackendDirectory(settings.clerk_api_url, settings.clerk_secret_key)
@@ -54,7 +45,7 @@ class JobContext:
 
     @property
     def rules(self) -> ProgrammeRules:
-        return programme_rules(self.settings)
+        return self.settings.programme_rules()
 
     @property
     def calendar(self) -> BusinessCalendar:

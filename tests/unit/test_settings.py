@@ -29,6 +29,9 @@ def test_programme_rules_are_read(tmp_path: Path) -> None:
     )
     assert (settings.max_children_per_provider, settings.max_allocation_cents) == (3, 90_000)
     assert settings.program_end_date == date(2026, 7, 1)
+    rules = settings.programme_rules()
+    assert (rules.max_children_per_provider, rules.max_allocation_cents) == (3, 90_000)
+    assert rules.program_end_date == date(2026, 7, 1)
 
 
 def test_values_are_parsed_and_typed(tmp_path: Path) -> None:
