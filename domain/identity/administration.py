@@ -3,7 +3,8 @@
 Until the onboarding flow links people to families and providers, this is how anyone gets a
 role. Every change is mirrored to the directory's public metadata, which the CAP frontend reads
 to choose its screens; our database stays the authority, so a directory outage delays the mirror
-but never loses or blocks the change.
+but never loses or blocks the change: each change asks for the directory sync job in its own
+transaction (retried until the directory answers) and also tries the write at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from domain.errors import DependencyUnavailable, DomainError, NotFound, RuleRefused
+from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import (
     Account,
     PendingAccount,
@@ -21,7 +23,7 @@ from domain.identity.model import (
     public_metadata,
 )
 from domain.identity.ports import AccountRepository, IdentityDirectory
-from domain.ports import UnitOfWork
+from domain.ports import JobQueue, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +34,15 @@ class AccountChange:
 
     account: Account
     directory_synced: bool
+    # The job that writes the directory whatever happened to the immediate attempt.
+    directory_sync_job_id: str
 
 
 async def create_account(
     uow: UnitOfWork,
     accounts: AccountRepository,
     directory: IdentityDirectory,
+    jobs: JobQueue,
     *,
     clerk_user_id: str,
     email: str | None,
@@ -51,9 +56,10 @@ async def create_account(
     async with uow:
         await accounts.add(account)
         stored = await accounts.get(checked_id)
+        sync_job_id = request_directory_sync(jobs, checked_id)
         await uow.commit()
     assert stored is not None
-    return AccountChange(stored, await mirror_to_directory(directory, stored))
+    return AccountChange(stored, await mirror_to_directory(directory, stored), sync_job_id)
 
 
 async def create_pending_account(
@@ -79,6 +85,7 @@ async def change_account(
     uow: UnitOfWork,
     accounts: AccountRepository,
     directory: IdentityDirectory,
+    jobs: JobQueue,
     clerk_user_id: str,
     *,
     roles: list[str] | None,
@@ -97,8 +104,9 @@ async def change_account(
             deactivated=account.deactivated if deactivated is None else deactivated,
         )
         stored = await accounts.save(changed)
+        sync_job_id = request_directory_sync(jobs, checked_id)
         await uow.commit()
-    return AccountChange(stored, await mirror_to_directory(directory, stored))
+    return AccountChange(stored, await mirror_to_directory(directory, stored), sync_job_id)
 
 
 async def mirror_to_directory(directory: IdentityDirectory, account: Account) -> bool:

@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody
 from adapters.postgres.accounts import SqlAlchemyAccounts
 from domain.errors import RuleRefused
 from domain.identity import administration
+from domain.identity.administration import AccountChange
 from domain.identity.model import Account
 from entrypoints.http.auth import api_key_or_admin, operator
 from entrypoints.http.services import WebServices
@@ -46,11 +47,13 @@ class AccountView(msgspec.Struct):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     last_seen_at: datetime | None = None
-    # False when Clerk's public_metadata could not be updated; repeat the PATCH to retry it.
+    # False when Clerk's public_metadata could not be updated at once; the job named by
+    # directory_sync_job_id writes it once Clerk answers.
     directory_synced: bool | None = None
+    directory_sync_job_id: str | None = None
 
 
-def _view(account: Account, synced: bool | None = None) -> AccountView:
+def _view(account: Account, change: AccountChange | None = None) -> AccountView:
     return AccountView(
         clerk_user_id=account.clerk_user_id,
         email=account.email,
@@ -61,7 +64,8 @@ def _view(account: Account, synced: bool | None = None) -> AccountView:
         created_at=account.created_at,
         updated_at=account.updated_at,
         last_seen_at=account.last_seen_at,
-        directory_synced=synced,
+        directory_synced=change.directory_synced if change else None,
+        directory_sync_job_id=change.directory_sync_job_id if change else None,
     )
 
 
@@ -80,6 +84,7 @@ async def create_account(request: AnyRequest, data: JSONBody[NewAccount]) -> Res
         uow,
         accounts,
         services.identity.directory,
+        services.job_queue,
         clerk_user_id=data.clerk_user_id,
         email=data.email,
         roles=data.roles,
@@ -88,7 +93,7 @@ async def create_account(request: AnyRequest, data: JSONBody[NewAccount]) -> Res
         "account created",
         extra={"by": operator(request), "clerk_user_id": data.clerk_user_id, "roles": sorted(data.roles)},
     )
-    return Response(_view(change.account, change.directory_synced), status_code=201)
+    return Response(_view(change.account, change), status_code=201)
 
 
 async def _create_pending(request: AnyRequest, data: NewAccount) -> Response[AccountView]:
@@ -116,6 +121,7 @@ async def change_account(
         uow,
         accounts,
         services.identity.directory,
+        services.job_queue,
         clerk_user_id,
         roles=data.roles,
         deactivated=data.deactivated,
@@ -129,7 +135,7 @@ async def change_account(
             "deactivated": data.deactivated,
         },
     )
-    return _view(change.account, change.directory_synced)
+    return _view(change.account, change)
 
 
 ROUTES = [create_account, read_account, change_account]

@@ -44,6 +44,13 @@ async def test_clerk_down_still_creates_the_account_and_says_the_mirror_is_behin
     created = await create_account(client, "user_bo", "family")
     assert created["directory_synced"] is False
     assert (await client.get("/admin/accounts/user_bo", headers=OPERATOR)).status_code == 200
+    # The account's directory write is a job in the same transaction: it is retried until Clerk answers.
+    job = await client.get(f"/jobs/{created['directory_sync_job_id']}/status", headers=OPERATOR)
+    assert (job.status_code, job.json()["func_name"], job.json()["args"]) == (
+        200,
+        "identity.sync_directory",
+        ["user_bo"],
+    )
 
 
 async def test_email_left_out_is_read_from_clerk(client: Client, fake_clerk: FakeClerk) -> None:

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import Forbidden, RuleRefused
+from domain.errors import Forbidden, NotFound, RuleRefused
 from domain.identity.access import Caller, admit, identify, linked_family_id, linked_provider_id
 from domain.identity.administration import change_account, create_account
 from domain.identity.directory_events import Outcome, UserEvent, apply_user_event
+from domain.identity.directory_sync import SYNC_DIRECTORY_JOB
 from domain.identity.model import Account, PendingAccount, Role, SignedIn, parse_roles, public_metadata
-from tests.fakes import FixedClock
+from tests.fakes import FakeJobQueue, FixedClock
 from tests.identity_fakes import FakeAccounts, FakeDirectory, FakeLedger, FakeUnitOfWork
 
 ALICE = SignedIn("user_alice", "sess_1")
@@ -74,22 +75,49 @@ def test_frontend_metadata_is_blank_for_a_deactivated_account() -> None:
 
 
 async def test_a_directory_outage_does_not_undo_the_change() -> None:
-    accounts, directory = FakeAccounts(), FakeDirectory(down=True)
+    accounts, directory, jobs = FakeAccounts(), FakeDirectory(down=True), FakeJobQueue()
     created = await create_account(
-        FakeUnitOfWork(), accounts, directory, clerk_user_id="user_a", email="a@x.org", roles=["admin"]
+        FakeUnitOfWork(), accounts, directory, jobs, clerk_user_id="user_a", email="a@x.org", roles=["admin"]
     )
     assert created.directory_synced is False
     assert "user_a" in accounts.accounts
     unread = await create_account(
-        FakeUnitOfWork(), accounts, directory, clerk_user_id="user_b", email=None, roles=["family"]
+        FakeUnitOfWork(), accounts, directory, jobs, clerk_user_id="user_b", email=None, roles=["family"]
     )
     assert unread.account.email is None  # the email could not be read; the account exists anyway
     directory.down = False
     changed = await change_account(
-        FakeUnitOfWork(), accounts, directory, "user_a", roles=["family"], deactivated=None
+        FakeUnitOfWork(), accounts, directory, jobs, "user_a", roles=["family"], deactivated=None
     )
     assert changed.directory_synced is True
     assert directory.metadata["user_a"]["types"] == ["family"]
+
+
+async def test_every_account_change_asks_for_the_directory_sync_job() -> None:
+    accounts, jobs = FakeAccounts(), FakeJobQueue()
+    created = await create_account(
+        FakeUnitOfWork(),
+        accounts,
+        FakeDirectory(down=True),
+        jobs,
+        clerk_user_id="user_a",
+        email=None,
+        roles=[],
+    )
+    changed = await change_account(
+        FakeUnitOfWork(), accounts, FakeDirectory(), jobs, "user_a", roles=None, deactivated=True
+    )
+    assert jobs.enqueued == [(SYNC_DIRECTORY_JOB, ("user_a",), {}), (SYNC_DIRECTORY_JOB, ("user_a",), {})]
+    assert (created.directory_sync_job_id, changed.directory_sync_job_id) == ("job-1", "job-2")
+
+
+async def test_a_refused_change_asks_for_no_job() -> None:
+    accounts, jobs = FakeAccounts(), FakeJobQueue()
+    with pytest.raises(NotFound):
+        await change_account(
+            FakeUnitOfWork(), accounts, FakeDirectory(), jobs, "user_zz", roles=["family"], deactivated=None
+        )
+    assert jobs.enqueued == []
 
 
 async def test_user_events_replays_unknown_types_and_linking() -> None:
