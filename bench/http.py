@@ -26,25 +26,25 @@ import contextlib
 import json
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-HOST = "127.0.0.1"
+from bench.harness import (
+    HOST,
+    RESULTS,
+    ROOT,
+    free_port,
+    group_cpu_seconds,
+    server_env,
+    server_process,
+    wrk,
+)
+
 API_KEY = "bench-key-0123456789abcdef"
 ORIGINAL_FLASK_HEALTH = 2900.0  # req/s, the original Flask app's /health (gunicorn, 2 workers)
 
@@ -66,117 +66,6 @@ class Case:
     requests: int = 0
     notes: list[str] = field(default_factory=list)
     samples: list[dict[str, float]] = field(default_factory=list)
-
-
-# --- wrk ------------------------------------------------------------------------------------------
-
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if not match:
-        raise ValueError(f"unexpected wrk latency {text!r}")
-    return float(match[1]) * _UNITS_MS[match[2]]
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    """Requests/s, p50, p99, request count and error counts from ``wrk --latency`` output."""
-    found: dict[str, float] = {}
-    if m := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        found["requests_per_second"] = float(m[1])
-    if m := re.search(r"^\s+50%\s+(\S+)", output, re.M):
-        found["p50_ms"] = _ms(m[1])
-    if m := re.search(r"^\s+99%\s+(\S+)", output, re.M):
-        found["p99_ms"] = _ms(m[1])
-    if m := re.search(r"(\d+) requests in", output):
-        found["requests"] = int(m[1])
-    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
-        found["non_2xx"] = int(m[1])
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
-        found["socket_errors"] = sum(int(g) for g in m.groups())
-    if "requests_per_second" not in found:
-        raise RuntimeError(f"could not read wrk's output:\n{output}")
-    return found
-
-
-def wrk(url: str, *, threads: int, connections: int, duration: str) -> dict[str, float]:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", url]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
-    return parse_wrk(result.stdout)
-
-
-# --- processes ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310 - our own loopback URL
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not answer {url} within {timeout}s:\n{log.read_text()[-3000:]}")
-
-
-@contextlib.contextmanager
-def server_process(
-    command: list[str], env: dict[str, str], log: Path, port: int
-) -> Iterator[tuple[str, int]]:
-    """Start a server in its own process group, yield its base URL and group id, then stop the group."""
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        base = f"http://{HOST}:{port}"
-        try:
-            wait_until_serving(base + "/health", process, log)
-            yield base, process.pid
-        finally:
-            _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    # Workers of a server that died abruptly may outlive it; the group is ours alone.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-# --- the run --------------------------------------------------------------------------------------
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def group_cpu_seconds(group: int) -> float:
-    """User + system CPU time of every live process in a process group (the server and its workers)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rpartition(")")[2].split()
-            if int(fields[2]) == group:  # pgrp
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _CLOCK_TICKS
 
 
 def measure(base: str, group: int, case: Case, *, threads: int, duration: str, warmup: str) -> None:
@@ -226,19 +115,15 @@ def run(args: argparse.Namespace) -> list[Case]:
     try:
         with EmbeddedPostgres(scratch / "postgres") as postgres, EmbeddedRedis(scratch / "redis") as redis:
             upgrade(postgres.url)
-            base_env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "PYTHONPATH": str(ROOT),
-                "DATABASE_URL": postgres.url,
-                "REDIS_URL": redis.url,
-                "API_KEY": API_KEY,
-                "APP_ENV": "production",
-                "APP_VERSION": "bench",
-                # Production refuses to start without a way to verify Clerk tokens; no request here
-                # carries one, so a throwaway key is enough.
-                "CLERK_JWT_KEY": public_pem(dev_signing_key(scratch)),
-                "CLERK_ISSUER": DEV_ISSUER,
-            }
+            # Production refuses to start without a way to verify Clerk tokens; no request here
+            # carries one, so a throwaway key is enough.
+            base_env = server_env(
+                postgres.url,
+                redis.url,
+                api_key=API_KEY,
+                jwt_key_pem=public_pem(dev_signing_key(scratch)),
+                issuer=DEV_ISSUER,
+            )
             for server in args.servers:
                 for workers in args.workers:
                     bare = [sys.executable, "-m", "bench.bare_app", "{port}", str(workers), server]

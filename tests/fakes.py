@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -124,6 +125,17 @@ class FakeChildren(_Repository):
     async def list_for_family(self, family_id: str) -> list[Child]:
         return [c for c in self.state.children.values() if c.family_id == family_id]
 
+    async def list_for_families(self, family_ids: Sequence[str]) -> dict[str, list[Child]]:
+        by_family: dict[str, list[Child]] = {}
+        for child in self.state.children.values():
+            if child.family_id in family_ids:
+                by_family.setdefault(child.family_id, []).append(child)
+        return by_family
+
+    async def list_cared_for_by(self, provider_id: str) -> list[Child]:
+        linked = sorted(c for p, c in self.state.links if p == provider_id)
+        return [self.state.children[c] for c in linked if c in self.state.children]
+
     async def list_payment_enabled(self) -> list[Child]:
         return [c for c in self.state.children.values() if c.payment_enabled]
 
@@ -163,6 +175,10 @@ class FakeProviders(_Repository):
     async def list_page(self, *, limit: int, offset: int) -> list[Provider]:
         return list(self.state.providers.values())[offset : offset + limit]
 
+    async def list_caring_for(self, child_id: str) -> list[Provider]:
+        linked = sorted(p for p, c in self.state.links if c == child_id)
+        return [self.state.providers[p] for p in linked if p in self.state.providers]
+
     async def add(self, provider: Provider) -> None:
         assert provider.id not in self.state.providers
         self.state.providers[provider.id] = provider
@@ -188,6 +204,13 @@ class FakeLinks(_Repository):
     async def providers_of(self, child_id: str) -> list[str]:
         return sorted(p for p, c in self.state.links if c == child_id)
 
+    async def children_of_each(self, provider_ids: Sequence[str]) -> dict[str, list[str]]:
+        by_provider: dict[str, list[str]] = {}
+        for provider_id, child_id in sorted(self.state.links, key=lambda link: link[1]):
+            if provider_id in provider_ids:
+                by_provider.setdefault(provider_id, []).append(child_id)
+        return by_provider
+
     async def link(self, provider_id: str, child_id: str) -> None:
         self.state.links.add((provider_id, child_id))
 
@@ -198,6 +221,9 @@ class FakeLinks(_Repository):
 class FakeRates(_Repository):
     async def get(self, provider_id: str, child_id: str) -> PaymentRate | None:
         return self.state.rates.get((provider_id, child_id))
+
+    async def list_for_provider(self, provider_id: str) -> list[PaymentRate]:
+        return [r for (p, _), r in self.state.rates.items() if p == provider_id]
 
     async def add(self, rate: PaymentRate) -> PaymentRate:
         key = (rate.provider_id, rate.child_id)

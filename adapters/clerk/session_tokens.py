@@ -10,6 +10,9 @@ before any parsing. The caller learns only "not signed in": reasons go to the lo
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import re
 from collections.abc import Collection
@@ -36,6 +39,23 @@ def refused(reason: str) -> Unauthenticated:
     return Unauthenticated(REFUSAL, code="unauthenticated")
 
 
+def _unverified_header(token: str) -> dict[str, Any]:
+    """The token's header, read only to choose the key and check the algorithm before verifying.
+
+    Read here rather than with ``jwt.get_unverified_header``, which validates and decodes all
+    three segments character by character in Python (~30 µs a token) only for ``jwt.decode`` to
+    do it all again; ``_COMPACT_JWS`` has already checked the alphabet.
+    """
+    segment = token.partition(".")[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError, RecursionError) as exc:  # bad base64, UTF-8 or JSON
+        raise refused(f"unreadable header: {exc}") from None
+    if not isinstance(header, dict):
+        raise refused("unreadable header: not a JSON object")
+    return header
+
+
 class ClerkSessionVerifier:
     def __init__(self, keys: SigningKeys, *, issuer: str, authorized_parties: Collection[str] = ()) -> None:
         self._keys = keys
@@ -47,10 +67,7 @@ class ClerkSessionVerifier:
             raise refused("token over 8 KiB")
         if not _COMPACT_JWS.match(token):
             raise refused("not a compact JWS")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise refused(f"unreadable header: {exc}") from None
+        header = _unverified_header(token)
         if header.get("alg") != "RS256":
             raise refused(f"algorithm {header.get('alg')!r}")
         if header.get("typ", "JWT") != "JWT":

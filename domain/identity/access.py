@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from domain.errors import Forbidden
 from domain.identity.model import Account, Role, SignedIn
-from domain.identity.ports import AccountRepository
-from domain.ports import Clock, UnitOfWork
+from domain.identity.ports import SignInAccounts
+from domain.ports import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +61,10 @@ def linked_provider_id(account: Account) -> str:
     return account.provider_id
 
 
-async def identify(uow: UnitOfWork, accounts: AccountRepository, clock: Clock, sign_in: SignedIn) -> Caller:
+async def identify(accounts: SignInAccounts, clock: Clock, sign_in: SignedIn) -> Caller:
     """The caller behind a verified sign-in, noting when their account was last seen."""
-    async with uow:
-        account = await accounts.get(sign_in.user_id)
-        seen = account.seen_at(clock.now()) if account else None
-        if seen is not None:
-            await accounts.record_seen(sign_in.user_id, seen)
-            await uow.commit()
+    account = await accounts.get(sign_in.user_id)
+    seen = account.seen_at(clock.now()) if account else None
+    if seen is not None:
+        await accounts.record_seen(sign_in.user_id, seen)
     return Caller(sign_in, account)

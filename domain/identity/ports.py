@@ -42,8 +42,6 @@ class AccountRepository(Protocol):
         """Store changes to an existing account; returns it as stored (timestamps filled)."""
         ...
 
-    async def record_seen(self, clerk_user_id: str, account: Account) -> None: ...
-
     async def add_pending(self, pending: PendingAccount) -> None:
         """Store a pending account; raises ``Conflict`` if one waits for that email."""
         ...
@@ -51,6 +49,18 @@ class AccountRepository(Protocol):
     async def take_pending(self, email: str) -> PendingAccount | None:
         """Remove and return the pending account waiting for this email, if any."""
         ...
+
+
+class SignInAccounts(Protocol):
+    """What every signed-in request needs of the accounts: read one, and note that it was seen.
+
+    Each call stands alone, outside any transaction: the read is one statement and the note one
+    idempotent UPDATE, so there is nothing to keep atomic and no BEGIN/COMMIT to pay for.
+    """
+
+    async def get(self, clerk_user_id: str) -> Account | None: ...
+
+    async def record_seen(self, clerk_user_id: str, account: Account) -> None: ...
 
 
 class WebhookLedger(Protocol):

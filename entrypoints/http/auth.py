@@ -14,7 +14,6 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from adapters.clerk.session_tokens import REFUSAL
-from adapters.postgres.accounts import SqlAlchemyAccounts
 from domain.errors import Unauthenticated
 from domain.identity.access import Caller, admit, identify, refuse_deactivated
 from domain.identity.model import Role
@@ -55,9 +54,7 @@ async def current_caller(connection: Connection) -> Caller | None:
     if token is not None:
         services: WebServices = connection.app.state.services
         sign_in = await services.identity.verifier.verify(token)
-        # identify reads one row and at most writes one: no transaction needed around them.
-        uow = services.statement_unit_of_work()
-        caller = await identify(uow, SqlAlchemyAccounts(uow), services.clock, sign_in)
+        caller = await identify(services.sign_in_accounts, services.clock, sign_in)
     connection.state[_CALLER] = caller
     return caller
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
 from adapters.dramatiq.admin import JobAdmin
-from adapters.postgres.engine import autocommit, build_engine, build_session_factory
+from adapters.postgres.accounts import AutocommitSignInAccounts
+from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
@@ -45,10 +46,11 @@ class WebServices:
     health_timeout_seconds: InitVar[float] = HEALTH_TIMEOUT_SECONDS
     probes: Sequence[DependencyProbe] = field(init=False)
     _health: SingleFlight[HealthReport] = field(init=False, repr=False)
-    _autocommit_sessions: async_sessionmaker[AsyncSession] = field(init=False, repr=False)
+    # The account lookup every signed-in request makes, outside any transaction.
+    sign_in_accounts: AutocommitSignInAccounts = field(init=False, repr=False)
 
     def __post_init__(self, health_timeout_seconds: float) -> None:
-        self._autocommit_sessions = build_session_factory(autocommit(self.engine))
+        self.sign_in_accounts = AutocommitSignInAccounts(self.engine)
         self.probes = (PostgresProbe(self.engine), RedisProbe(self.redis))
         # Concurrent /health requests share one round of probes (never one that began before
         # them), so a burst of load-balancer probes costs one round-trip per dependency.
@@ -63,10 +65,6 @@ class WebServices:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
-
-    def statement_unit_of_work(self) -> SqlAlchemyUnitOfWork:
-        """A unit of work whose statements commit one by one: only for single-statement work."""
-        return SqlAlchemyUnitOfWork(self._autocommit_sessions)
 
     def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
         # Allocation events become jobs in the allocation's transaction, through this process's outbox.

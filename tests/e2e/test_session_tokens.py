@@ -133,6 +133,7 @@ CASES: dict[str, tuple[Callable[[TokenMinter], Request], int]] = {
         401,
     ),
     "26f header is a JSON list": (lambda m: bearer(f"{b64url(b'[1]')}.{m.token().split('.', 1)[1]}"), 401),
+    "26g header of impossible base64 length": (lambda m: bearer(f"eyJhb.{m.token().split('.', 1)[1]}"), 401),
 }
 
 

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.postgres.accounts import SqlAlchemyAccounts, SqlAlchemyWebhookLedger
+from adapters.postgres.accounts import AutocommitSignInAccounts, SqlAlchemyAccounts, SqlAlchemyWebhookLedger
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.tables import metadata
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
@@ -51,19 +51,26 @@ async def test_a_duplicate_account_or_pending_email_is_a_conflict(uow: SqlAlchem
         assert await accounts.take_pending("p@x.org") is None
 
 
-async def test_record_seen_does_not_touch_updated_at(uow: SqlAlchemyUnitOfWork) -> None:
+async def test_the_sign_in_lookup_reads_accounts_and_notes_last_seen_without_touching_updated_at(
+    uow: SqlAlchemyUnitOfWork, database_url: str
+) -> None:
     accounts = SqlAlchemyAccounts(uow)
     async with uow:
-        await accounts.add(Account("user_a", None))
+        await accounts.add(Account("user_a", "a@x.org", frozenset({Role.FAMILY}), family_id="f1"))
         await uow.commit()
     async with uow:
         before = await accounts.get("user_a")
-        assert before is not None
+    assert before is not None
+    engine = build_engine(database_url)
+    try:
+        sign_in_accounts = AutocommitSignInAccounts(engine)
+        assert await sign_in_accounts.get("user_a") == before
+        assert await sign_in_accounts.get("user_nobody") is None
         seen = datetime(2030, 1, 1, tzinfo=UTC)
-        await accounts.record_seen("user_a", Account("user_a", None, last_seen_at=seen))
-        await uow.commit()
-    async with uow:
-        after = await accounts.get("user_a")
+        await sign_in_accounts.record_seen("user_a", Account("user_a", None, last_seen_at=seen))
+        after = await sign_in_accounts.get("user_a")
+    finally:
+        await engine.dispose()
     assert after is not None
     assert (after.last_seen_at, after.updated_at) == (seen, before.updated_at)
 

@@ -59,12 +59,12 @@ def test_unknown_roles_are_refused_by_name() -> None:
 async def test_last_seen_is_written_at_most_every_five_minutes() -> None:
     accounts = FakeAccounts(Account("user_alice", None))
     clock = FixedClock(NOW)
-    await identify(FakeUnitOfWork(), accounts, clock, ALICE)
+    await identify(accounts, clock, ALICE)
     clock.current = NOW + timedelta(minutes=4)
-    await identify(FakeUnitOfWork(), accounts, clock, ALICE)
+    await identify(accounts, clock, ALICE)
     assert accounts.seen_writes == 1
     clock.current = NOW + timedelta(minutes=6)
-    await identify(FakeUnitOfWork(), accounts, clock, ALICE)
+    await identify(accounts, clock, ALICE)
     assert accounts.seen_writes == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from adapters.postgres.programme._base import (
     parse_id,
     require_id,
 )
-from adapters.postgres.programme.rows import ChildRow, FamilyRow, GuardianRow
+from adapters.postgres.programme.rows import ChildRow, FamilyRow, GuardianRow, ProviderChildLinkRow
 from domain.programme.families import Address, Child, Family, Guardian, GuardianType
 from domain.programme.statuses import ApplicationStatus, Language
 
@@ -204,6 +205,27 @@ class PostgresChildren(SessionRepository):
     async def list_for_family(self, family_id: str) -> list[Child]:
         key = parse_id(family_id)
         return [] if key is None else await self._many(ChildRow.family_id == key)
+
+    async def list_for_families(self, family_ids: Sequence[str]) -> dict[str, list[Child]]:
+        keys = [key for key in map(parse_id, family_ids) if key is not None]
+        by_family: dict[str, list[Child]] = {}
+        if not keys:
+            return by_family
+        for child in await self._many(ChildRow.family_id.in_(keys)):
+            by_family.setdefault(child.family_id, []).append(child)
+        return by_family
+
+    async def list_cared_for_by(self, provider_id: str) -> list[Child]:
+        key = parse_id(provider_id)
+        if key is None:
+            return []
+        query = (
+            fresh(ChildRow)
+            .join(ProviderChildLinkRow, ProviderChildLinkRow.child_id == ChildRow.id)
+            .where(ProviderChildLinkRow.provider_id == key)
+            .order_by(ChildRow.id)
+        )
+        return [_child(row) for row in (await self._session.execute(query)).scalars()]
 
     async def list_payment_enabled(self) -> list[Child]:
         return await self._many(ChildRow.payment_enabled.is_(True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
@@ -102,6 +103,18 @@ class PostgresProviders(SessionRepository):
         )
         return [_provider(row) for row in (await self._session.execute(query)).scalars()]
 
+    async def list_caring_for(self, child_id: str) -> list[Provider]:
+        key = parse_id(child_id)
+        if key is None:
+            return []
+        query = (
+            fresh(ProviderRow)
+            .join(ProviderChildLinkRow, ProviderChildLinkRow.provider_id == ProviderRow.id)
+            .where(ProviderChildLinkRow.child_id == key)
+            .order_by(ProviderRow.id)
+        )
+        return [_provider(row) for row in (await self._session.execute(query)).scalars()]
+
     async def add(self, provider: Provider) -> None:
         values = _provider_values(provider)
         await self._session.execute(insert(ProviderRow).values(id=require_id(provider.id), **values))
@@ -147,6 +160,20 @@ class PostgresProviderChildLinks(SessionRepository):
             return []
         query = select(ProviderChildLinkRow.provider_id).where(ProviderChildLinkRow.child_id == key)
         return sorted(str(provider_id) for provider_id in (await self._session.execute(query)).scalars())
+
+    async def children_of_each(self, provider_ids: Sequence[str]) -> dict[str, list[str]]:
+        keys = [key for key in map(parse_id, provider_ids) if key is not None]
+        by_provider: dict[str, list[str]] = {}
+        if not keys:
+            return by_provider
+        query = (
+            select(ProviderChildLinkRow.provider_id, ProviderChildLinkRow.child_id)
+            .where(ProviderChildLinkRow.provider_id.in_(keys))
+            .order_by(ProviderChildLinkRow.child_id)
+        )
+        for provider_key, child_key in (await self._session.execute(query)).all():
+            by_provider.setdefault(str(provider_key), []).append(str(child_key))
+        return by_provider
 
     async def link(self, provider_id: str, child_id: str) -> None:
         # Idempotent at the database too: a link that already exists is left as it is.

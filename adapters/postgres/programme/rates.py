@@ -36,6 +36,13 @@ class PostgresPaymentRates(SessionRepository):
         row = (await self._session.execute(query)).scalar_one_or_none()
         return None if row is None else _rate(row)
 
+    async def list_for_provider(self, provider_id: str) -> list[PaymentRate]:
+        key = parse_id(provider_id)
+        if key is None:
+            return []
+        query = fresh(PaymentRateRow).where(PaymentRateRow.provider_id == key).order_by(PaymentRateRow.id)
+        return [_rate(row) for row in (await self._session.execute(query)).scalars()]
+
     async def add(self, rate: PaymentRate) -> PaymentRate:
         statement = (
             insert(PaymentRateRow)

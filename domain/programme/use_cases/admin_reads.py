@@ -61,7 +61,9 @@ async def list_families(uow: ProgrammeUnitOfWork, actor: Actor, page: Page) -> L
         # One more than asked tells whether another page follows, without counting the table.
         families = await uow.families.list_page(limit=page.limit + 1, offset=page.offset)
         shown = families[: page.limit]
-        records = [FamilyRecord(f, tuple(await uow.children.list_for_family(f.id))) for f in shown]
+        # The whole page's children in one query, not one per family.
+        children = await uow.children.list_for_families([f.id for f in shown])
+    records = [FamilyRecord(f, tuple(children.get(f.id, ()))) for f in shown]
     more = len(families) > page.limit
     return Listing(tuple(records), page.offset + page.limit if more else None)
 
@@ -81,6 +83,8 @@ async def list_providers(uow: ProgrammeUnitOfWork, actor: Actor, page: Page) -> 
     async with uow:
         providers = await uow.providers.list_page(limit=page.limit + 1, offset=page.offset)
         shown = providers[: page.limit]
-        records = [ProviderRecord(p, tuple(await uow.links.children_of(p.id))) for p in shown]
+        # The whole page's links in one query, not one per provider.
+        child_ids = await uow.links.children_of_each([p.id for p in shown])
+    records = [ProviderRecord(p, tuple(child_ids.get(p.id, ()))) for p in shown]
     more = len(providers) > page.limit
     return Listing(tuple(records), page.offset + page.limit if more else None)

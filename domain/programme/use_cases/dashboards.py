@@ -85,11 +85,7 @@ async def family_dashboard(
         selected = next((c for c in children if child_id is None or c.id == child_id), None)
         if selected is None:
             raise ChildNotFound()
-        providers = []
-        for provider_id in await uow.links.providers_of(selected.id):
-            provider = await uow.providers.get(provider_id)
-            if provider is not None:
-                providers.append(provider)
+        providers = await uow.providers.list_caring_for(selected.id)
     return FamilyDashboard(selected, tuple(children), tuple(providers))
 
 
@@ -102,9 +98,8 @@ async def provider_dashboard(
         provider = await uow.providers.get(actor.provider_id)
         if provider is None:
             raise ProviderNotFound()
-        children = []
-        for child_id in await uow.links.children_of(provider.id):
-            child = await uow.children.get(child_id)
-            if child is not None:
-                children.append(ProviderChild(child, await uow.rates.get(provider.id, child_id)))
-    return ProviderDashboard(provider, tuple(children), rules.max_children_per_provider)
+        # Two queries whatever the number of children: the linked children, then the provider's rates.
+        cared_for = await uow.children.list_cared_for_by(provider.id)
+        rates = {rate.child_id: rate for rate in await uow.rates.list_for_provider(provider.id)}
+    children = tuple(ProviderChild(child, rates.get(child.id)) for child in cared_for)
+    return ProviderDashboard(provider, children, rules.max_children_per_provider)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.programme.actors import Actor
@@ -18,6 +14,7 @@ from domain.programme.records import UNSAVED_ID
 from domain.programme.use_cases.care_days import CareDayRequest, create_care_day
 from domain.programme.use_cases.reading import get_child_allocation
 from tests.integration.programme.conftest import JANUARY, NOW, Seeded, UowFactory, seed
+from tests.statement_counts import counting
 
 # SQL statements per call (BEGIN and COMMIT are the driver's, not counted), the same for 1 or 25 days.
 # Month view: the child, the allocation, its care days (joined to the allocation for their child).
@@ -25,20 +22,6 @@ MONTH_VIEW_QUERIES = 3
 # Scheduling: the allocation, its child, the allocation FOR UPDATE, the link, the rate, the same day's
 # row, the allocation's days, the INSERT.
 CREATE_CARE_DAY_QUERIES = 8
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _with_days(new_uow: UowFactory, days: int) -> Seeded:

@@ -127,6 +127,43 @@ async def test_children_round_trip(uow: SqlAlchemyProgrammeUnitOfWork) -> None:
         assert await uow.children.list_payment_enabled() == []
 
 
+async def test_a_page_of_families_reads_its_children_at_once(uow: SqlAlchemyProgrammeUnitOfWork) -> None:
+    family, other, childless = a_family(), a_family(), a_family()
+    child, sibling, cousin = a_child(family.id), a_child(family.id), a_child(other.id)
+    async with uow:
+        for f in (family, other, childless):
+            await uow.families.add(f)
+        for c in (child, cousin, sibling):
+            await uow.children.add(c)
+        await uow.commit()
+
+    async with uow:
+        found = await uow.children.list_for_families([family.id, childless.id, other.id, "nope"])
+        assert found == {family.id: [child, sibling], other.id: [cousin]}
+        assert await uow.children.list_for_families([other.id]) == {other.id: [cousin]}
+        assert await uow.children.list_for_families([]) == {}
+
+
+async def test_a_provider_reads_the_children_it_cares_for_and_their_rates(
+    uow: SqlAlchemyProgrammeUnitOfWork,
+) -> None:
+    seeded = await seed(uow)
+    unrated = a_child(seeded.family.id)
+    stranger = a_child(seeded.family.id)
+    async with uow:
+        await uow.children.add(unrated)
+        await uow.children.add(stranger)
+        await uow.links.link(seeded.provider.id, unrated.id)
+        await uow.commit()
+
+    async with uow:
+        cared_for = await uow.children.list_cared_for_by(seeded.provider.id)
+        assert cared_for == sorted([seeded.child, unrated], key=lambda c: c.id)
+        assert await uow.rates.list_for_provider(seeded.provider.id) == [seeded.rate]
+        assert await uow.children.list_cared_for_by("nope") == []
+        assert await uow.rates.list_for_provider("nope") == []
+
+
 async def test_providers_round_trip(uow: SqlAlchemyProgrammeUnitOfWork) -> None:
     provider = a_provider(
         first_name="Rosa",
@@ -179,6 +216,15 @@ async def test_links_are_idempotent_and_read_both_ways(uow: SqlAlchemyProgrammeU
         assert await uow.links.children_of(provider.id) == sorted([child.id, sibling.id])
         assert await uow.links.providers_of(child.id) == sorted([provider.id, second.id])
         assert await uow.links.children_of("nope") == []
+        assert await uow.links.children_of_each([provider.id, second.id, "nope"]) == {
+            provider.id: sorted([child.id, sibling.id]),
+            second.id: [child.id],
+        }
+        assert await uow.links.children_of_each([]) == {}
+        caring = await uow.providers.list_caring_for(child.id)
+        assert caring == sorted([provider, second], key=lambda p: p.id)
+        assert await uow.providers.list_caring_for(sibling.id) == [provider]
+        assert await uow.providers.list_caring_for("nope") == []
         await uow.links.unlink(provider.id, child.id)
         await uow.commit()
     async with uow:
