@@ -41,6 +41,8 @@ class Settings:
     app_version: str = "local"
     database_url: str | None = None
     redis_url: str | None = None
+    # Connections each web process keeps to Postgres (and as many again in bursts).
+    database_pool_size: int = 10
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = 0.0
@@ -230,6 +232,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CAP_DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
     "MAX_REQUEST_BODY_BYTES": _positive_int,
+    "DATABASE_POOL_SIZE": _positive_int,
     "CLERK_JWT_KEY": clerk_settings.pem_public_key,
     "CLERK_JWKS_URL": _http_url,
     "CLERK_ISSUER": _http_url,

@@ -82,7 +82,7 @@ class WebServices:
 
 
 def build_web_services(settings: Settings) -> WebServices:
-    engine = build_engine(settings.require_database_url())
+    engine = build_engine(settings.require_database_url(), pool_size=settings.database_pool_size)
     session_factory = build_session_factory(engine)
     jobs = build_job_runtime(settings, job_manager)
     job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox

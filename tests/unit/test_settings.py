@@ -44,10 +44,12 @@ def test_values_are_parsed_and_typed(tmp_path: Path) -> None:
             "DATABASE_URL": "postgresql+asyncpg://u:p@db/cap",
             "REDIS_URL": "redis://cache:6379/1",
             "CAP_DATA_DIR": str(tmp_path),
+            "DATABASE_POOL_SIZE": "25",
         },
         env_file=tmp_path / ".env",
     )
     assert settings.api_keys == (VALID_KEY, "z" * 16)
+    assert settings.database_pool_size == 25
     assert settings.sentry_traces_sample_rate == 0.25
     assert settings.cors_origins == ("https://a.example.org", "https://b.example.org")
     assert settings.cap_data_dir == tmp_path
@@ -74,6 +76,7 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("CORS_ORIGINS", "localhost:5173", "http(s) URL"),
         ("BUSINESS_TIMEZONE", "Mars/Olympus", "unknown timezone"),
         ("MAX_REQUEST_BODY_BYTES", "-3", "positive whole number"),
+        ("DATABASE_POOL_SIZE", "0", "positive whole number"),
         ("MAX_CHILDREN_PER_PROVIDER", "0", "positive whole number"),
         ("MAX_ALLOCATION_CENTS", "1400.00", "positive whole number"),
         ("PROGRAM_END_DATE", "20260701", "YYYY-MM-DD"),
