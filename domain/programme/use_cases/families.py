@@ -119,11 +119,8 @@ async def update_family(
         family = await uow.families.get(family_id)
         if family is None:
             raise FamilyNotFound()
+        # Another family's external_id is refused by the repository (ExternalIdTaken), race or not.
         external_id = optional_text("external_id", changed(changes.external_id, family.external_id))
-        if external_id and external_id != family.external_id:
-            other = await uow.families.get_by_external_id(external_id)
-            if other is not None and other.id != family.id:
-                raise ExternalIdTaken(details={"field": "external_id"})
         guardians = family.guardians
         if not isinstance(changes.guardians, Unset):
             guardians = build_guardians(changes.guardians, family.guardians)
@@ -148,6 +145,7 @@ class ChildChanges:
     payment_enabled: bool | Unset = UNSET
     monthly_allocation_cents: int | Unset | None = UNSET
     prorated_allocation_cents: int | Unset | None = UNSET
+    external_id: str | Unset | None = UNSET
 
 
 async def update_child(
@@ -171,7 +169,7 @@ async def update_child(
             prorated_allocation_cents=changed(
                 changes.prorated_allocation_cents, child.prorated_allocation_cents
             ),
-            external_id=child.external_id,
+            external_id=changed(changes.external_id, child.external_id),
         )
         child = build_child("child", details, child_id=child.id, family_id=child.family_id, rules=rules)
         await uow.children.save(child)

@@ -101,11 +101,8 @@ async def update_provider(
         current = await uow.providers.get(provider_id)
         if current is None:
             raise ProviderNotFound()
+        # Another provider's external_id is refused by the repository (ExternalIdTaken), race or not.
         external_id = optional_text("external_id", changed(changes.external_id, current.external_id))
-        if external_id and external_id != current.external_id:
-            other = await uow.providers.get_by_external_id(external_id)
-            if other is not None and other.id != current.id:
-                raise ExternalIdTaken(details={"field": "external_id"})
         provider = replace(
             current,
             name=required_text("name", changed(changes.name, current.name)),
