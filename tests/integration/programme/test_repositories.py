@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay, CareDayType
-from domain.programme.errors import ExternalIdTaken
 from domain.programme.events import AllocationCreated
 from domain.programme.families import Address, Guardian, GuardianType
 from domain.programme.providers import ProviderType
@@ -385,35 +384,3 @@ async def test_a_custom_enqueue_receives_the_event_in_the_transaction(
 async def test_repositories_need_an_open_unit_of_work(uow: SqlAlchemyProgrammeUnitOfWork) -> None:
     with pytest.raises(RuntimeError, match="not open"):
         _ = uow.families
-
-
-async def test_another_records_external_id_is_refused_as_taken_and_nothing_is_kept(
-    uow: SqlAlchemyProgrammeUnitOfWork,
-) -> None:
-    holder, other = a_family(external_id="site-1"), a_family(external_id="site-2")
-    provider, rival = a_provider(external_id="site-1"), a_provider(name="Rival", external_id="site-2")
-    async with uow:
-        for family in (holder, other):
-            await uow.families.add(family)
-        child, sibling = a_child(holder.id, external_id="site-1"), a_child(holder.id, external_id="site-2")
-        for record in (child, sibling):
-            await uow.children.add(record)
-        await uow.providers.add(provider)
-        await uow.providers.add(rival)
-        await uow.commit()
-
-    writes = [
-        lambda: uow.families.save(replace(other, external_id="site-1", zip_code="99999")),
-        lambda: uow.children.save(replace(sibling, external_id="site-1")),
-        lambda: uow.providers.save(replace(rival, external_id="site-1")),
-        lambda: uow.providers.add(a_provider(external_id="site-1")),
-    ]
-    for write in writes:
-        async with uow:
-            with pytest.raises(ExternalIdTaken) as refused:
-                await write()
-        assert refused.value.details == {"field": "external_id"}
-    async with uow:
-        assert await uow.families.get(other.id) == other
-        assert await uow.children.get(sibling.id) == sibling
-        assert await uow.providers.list_all() == [provider, rival]
