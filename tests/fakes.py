@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
+from domain.programme.errors import ExternalIdTaken
 from domain.programme.events import AllocationCreated
 from domain.programme.families import Child, Family
 from domain.programme.providers import Provider
@@ -68,6 +69,16 @@ class ProgrammeState:
         )
 
 
+def _refuse_a_taken_external_id(
+    records: dict[str, Family] | dict[str, Child] | dict[str, Provider], record: Family | Child | Provider
+) -> None:
+    """As the unique constraints do in Postgres: one external_id, one record."""
+    if record.external_id is not None and any(
+        other.external_id == record.external_id and other.id != record.id for other in records.values()
+    ):
+        raise ExternalIdTaken(details={"field": "external_id"})
+
+
 class _Repository:
     def __init__(self, uow: FakeProgrammeUnitOfWork) -> None:
         self._uow = uow
@@ -94,6 +105,7 @@ class FakeFamilies(_Repository):
 
     async def add(self, family: Family) -> None:
         assert family.id not in self.state.families
+        _refuse_a_taken_external_id(self.state.families, family)
         self.state.families[family.id] = family
 
     async def add_if_absent(self, family: Family) -> bool:
@@ -104,6 +116,7 @@ class FakeFamilies(_Repository):
 
     async def save(self, family: Family) -> None:
         assert family.id in self.state.families
+        _refuse_a_taken_external_id(self.state.families, family)
         self.state.families[family.id] = family
 
 
@@ -141,6 +154,7 @@ class FakeChildren(_Repository):
 
     async def add(self, child: Child) -> None:
         assert child.id not in self.state.children
+        _refuse_a_taken_external_id(self.state.children, child)
         self.state.children[child.id] = child
 
     async def add_if_absent(self, child: Child) -> bool:
@@ -151,6 +165,7 @@ class FakeChildren(_Repository):
 
     async def save(self, child: Child) -> None:
         assert child.id in self.state.children
+        _refuse_a_taken_external_id(self.state.children, child)
         self.state.children[child.id] = child
 
 
@@ -181,6 +196,7 @@ class FakeProviders(_Repository):
 
     async def add(self, provider: Provider) -> None:
         assert provider.id not in self.state.providers
+        _refuse_a_taken_external_id(self.state.providers, provider)
         self.state.providers[provider.id] = provider
 
     async def add_if_absent(self, provider: Provider) -> bool:
@@ -191,6 +207,7 @@ class FakeProviders(_Repository):
 
     async def save(self, provider: Provider) -> None:
         assert provider.id in self.state.providers
+        _refuse_a_taken_external_id(self.state.providers, provider)
         self.state.providers[provider.id] = provider
 
 

@@ -3,6 +3,11 @@
 Repositories never commit; ``get_for_update`` methods take a row lock held until the unit of work
 ends, which is what keeps two concurrent requests from over-selecting an allocation or over-filling a
 provider. Reads that name another family's or provider's records are filtered by the use cases.
+
+An external_id belongs to one family, one child and one provider at most. ``add`` and ``save`` of
+families, children and providers raise ``ExternalIdTaken`` (field ``external_id``) when another record
+holds the record's external_id — also when a concurrent transaction took it first — so a check made
+beforehand cannot go stale; the unit of work then keeps nothing of the refused change.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ class FamilyRepository(Protocol):
         ...
 
     async def save(self, family: Family) -> None:
-        """Stores the family and replaces its guardians with ``family.guardians``, in that order."""
+        """Stores the family and replaces its guardians with ``family.guardians``, in that order
+        (``ExternalIdTaken`` when another family holds its external_id)."""
         ...
 
 
@@ -59,7 +65,9 @@ class ChildRepository(Protocol):
         """Stores the new child, or nothing and False when another child already holds its external_id."""
         ...
 
-    async def save(self, child: Child) -> None: ...
+    async def save(self, child: Child) -> None:
+        """Stores the child (``ExternalIdTaken`` when another child holds its external_id)."""
+        ...
 
 
 class ProviderRepository(Protocol):
@@ -81,7 +89,9 @@ class ProviderRepository(Protocol):
         external_id (a concurrent push of the same new record committed first: update that one)."""
         ...
 
-    async def save(self, provider: Provider) -> None: ...
+    async def save(self, provider: Provider) -> None:
+        """Stores the provider (``ExternalIdTaken`` when another provider holds its external_id)."""
+        ...
 
 
 class ProviderChildLinks(Protocol):

@@ -8,11 +8,9 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.e2e.concurrency import count, overlapping_client
 from tests.e2e.identity_support import OPERATOR
 from tests.e2e.programme_support import family_body, provider_body
 
@@ -20,21 +18,8 @@ AT_ONCE = 10
 
 
 async def _push_at_once(settings: Settings, path: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
-    """The requests really overlap: httpx's ASGI transport runs them concurrently on this loop (Litestar's
-    test client would queue them), each in its own database transaction."""
-    app = create_app(settings, configure_process=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client, app.lifespan():
+    async with overlapping_client(settings) as client:
         return list(await asyncio.gather(*(client.post(path, json=b, headers=OPERATOR) for b in bodies)))
-
-
-async def _count(database_url: str, sql: str) -> int:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return int((await connection.execute(text(sql))).scalar_one())
-    finally:
-        await engine.dispose()
 
 
 async def test_concurrent_family_pushes_create_one_family_and_update_it(
@@ -49,9 +34,9 @@ async def test_concurrent_family_pushes_create_one_family_and_update_it(
     ]
     assert len({r.json()["id"] for r in responses}) == 1
     assert len({tuple(c["id"] for c in r.json()["children"]) for r in responses}) == 1
-    assert await _count(database_url, "SELECT count(*) FROM families") == 1
-    assert await _count(database_url, "SELECT count(*) FROM children") == 2
-    assert await _count(database_url, "SELECT count(*) FROM guardians") == 1
+    assert await count(database_url, "SELECT count(*) FROM families") == 1
+    assert await count(database_url, "SELECT count(*) FROM children") == 2
+    assert await count(database_url, "SELECT count(*) FROM guardians") == 1
 
 
 async def test_concurrent_provider_pushes_create_one_provider_and_update_it(
@@ -65,7 +50,7 @@ async def test_concurrent_provider_pushes_create_one_provider_and_update_it(
         r.text for r in responses
     ]
     assert len({r.json()["id"] for r in responses}) == 1
-    assert await _count(database_url, "SELECT count(*) FROM providers") == 1
+    assert await count(database_url, "SELECT count(*) FROM providers") == 1
 
 
 async def test_two_families_racing_for_one_child_external_id_get_a_409_not_a_500(
@@ -84,5 +69,5 @@ async def test_two_families_racing_for_one_child_external_id_get_a_409_not_a_500
     refused = [r.json() for r in responses if r.status_code == 409]
     assert all(body["code"] == "external_id_taken" for body in refused)
     assert all(body["details"] == {"field": "children[0].external_id"} for body in refused)
-    assert await _count(database_url, "SELECT count(*) FROM families") == 1
-    assert await _count(database_url, "SELECT count(*) FROM children") == 1
+    assert await count(database_url, "SELECT count(*) FROM families") == 1
+    assert await count(database_url, "SELECT count(*) FROM children") == 1

@@ -4,6 +4,11 @@ Reads use ``populate_existing`` so that a row read again after a lock (or after 
 UPDATE) shows the database's current values, never the session's stale copy. Writes are single SQL
 statements (INSERT / UPDATE / DELETE), so nothing waits in the session for a flush and the repositories
 never commit.
+
+The unique constraints on the application site's external_ids are the one judge of who holds one: a
+write that collides with another record's — committed before, or by a concurrent transaction that
+commits first — is refused as the domain's ``ExternalIdTaken`` here, for every repository and use case,
+rather than answered with a 500 or checked (racily) beforehand.
 """
 
 from __future__ import annotations
@@ -13,9 +18,18 @@ from uuid import UUID
 
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from domain.programme.errors import ExternalIdTaken
 
 T = TypeVar("T")
+
+# Named in migrations/versions/0004_programme.py.
+EXTERNAL_ID_CONSTRAINTS = frozenset(
+    {"uq_families_external_id", "uq_children_external_id", "uq_providers_external_id"}
+)
 
 
 def parse_id(value: str) -> UUID | None:
@@ -38,6 +52,21 @@ def fresh(*entities: Any) -> Select[Any]:
 class SessionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _write(self, statement: Executable) -> None:
+        """Runs an INSERT or UPDATE; ExternalIdTaken when it would give a record another's external_id."""
+        try:
+            await self._session.execute(statement)
+        except IntegrityError as error:
+            if _violated_constraint(error) in EXTERNAL_ID_CONSTRAINTS:
+                # The transaction is aborted now; the unit of work rolls it back, so nothing is kept.
+                raise ExternalIdTaken(details={"field": "external_id"}) from error
+            raise
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    # asyncpg's own exception (the cause of the DBAPI error SQLAlchemy wraps) names the constraint.
+    return getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
 
 
 async def insert_unless_external_id_taken(

@@ -110,7 +110,7 @@ class PostgresFamilies(SessionRepository):
 
     async def add(self, family: Family) -> None:
         key = require_id(family.id)
-        await self._session.execute(insert(FamilyRow).values(id=key, **_family_values(family)))
+        await self._write(insert(FamilyRow).values(id=key, **_family_values(family)))
         await self._insert_guardians(key, family.guardians)
 
     async def add_if_absent(self, family: Family) -> bool:
@@ -122,7 +122,7 @@ class PostgresFamilies(SessionRepository):
 
     async def save(self, family: Family) -> None:
         key = require_id(family.id)
-        await self._session.execute(
+        await self._write(
             update(FamilyRow)
             .where(FamilyRow.id == key)
             .values(**_family_values(family))
@@ -231,7 +231,7 @@ class PostgresChildren(SessionRepository):
         return await self._many(ChildRow.payment_enabled.is_(True))
 
     async def add(self, child: Child) -> None:
-        await self._session.execute(insert(ChildRow).values(id=require_id(child.id), **_child_values(child)))
+        await self._write(insert(ChildRow).values(id=require_id(child.id), **_child_values(child)))
 
     async def add_if_absent(self, child: Child) -> bool:
         return await insert_unless_external_id_taken(
@@ -239,7 +239,7 @@ class PostgresChildren(SessionRepository):
         )
 
     async def save(self, child: Child) -> None:
-        await self._session.execute(
+        await self._write(
             update(ChildRow)
             .where(ChildRow.id == require_id(child.id))
             .values(**_child_values(child))

@@ -117,7 +117,7 @@ class PostgresProviders(SessionRepository):
 
     async def add(self, provider: Provider) -> None:
         values = _provider_values(provider)
-        await self._session.execute(insert(ProviderRow).values(id=require_id(provider.id), **values))
+        await self._write(insert(ProviderRow).values(id=require_id(provider.id), **values))
 
     async def add_if_absent(self, provider: Provider) -> bool:
         return await insert_unless_external_id_taken(
@@ -125,7 +125,7 @@ class PostgresProviders(SessionRepository):
         )
 
     async def save(self, provider: Provider) -> None:
-        await self._session.execute(
+        await self._write(
             update(ProviderRow)
             .where(ProviderRow.id == require_id(provider.id))
             .values(**_provider_values(provider))

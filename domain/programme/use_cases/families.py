@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 from domain.programme.actors import Actor, require_admin
 from domain.programme.config import ProgrammeRules
@@ -21,9 +19,8 @@ from domain.programme.use_cases.family_details import (
     build_guardians,
     check_household,
 )
+from domain.programme.use_cases.pushes import store_by_external_id
 from domain.programme.validation import optional_text
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,26 +37,17 @@ async def save_family(
     require_admin(actor)
     check_household(details)
     external_id = optional_text("external_id", details.external_id)
+
+    def family(current: Family | None) -> Family:
+        if current is None:
+            return _family(new_reference_id(), details, external_id, current_guardians=())
+        return _family(current.id, details, external_id, current_guardians=current.guardians)
+
     async with uow:
-        family, created = await _store_family(uow, details, external_id)
-        children = [await _save_child(uow, rules, family.id, i, c) for i, c in enumerate(details.children)]
+        stored, created = await store_by_external_id(uow.families, external_id, family)
+        children = [await _save_child(uow, rules, stored.id, i, c) for i, c in enumerate(details.children)]
         await uow.commit()
-    return SavedFamily(family=family, children=tuple(children), created=created)
-
-
-async def _store_family(
-    uow: ProgrammeUnitOfWork, details: FamilyDetails, external_id: str | None
-) -> tuple[Family, bool]:
-    existing = await uow.families.get_by_external_id(external_id) if external_id else None
-    if existing is None:
-        family = _family(new_reference_id(), details, external_id, current_guardians=())
-        if await uow.families.add_if_absent(family):
-            return family, True
-        # A concurrent push of the same new external_id committed first: this push updates that family.
-        existing = await _winner(uow.families.get_by_external_id, external_id, "external_id")
-    family = _family(existing.id, details, external_id, current_guardians=existing.guardians)
-    await uow.families.save(family)
-    return family, False
+    return SavedFamily(family=stored, children=tuple(children), created=created)
 
 
 def _family(
@@ -77,29 +65,20 @@ def _family(
     )
 
 
-async def _winner(read: Callable[[str], Awaitable[T | None]], external_id: str | None, field: str) -> T:
-    """The record a concurrent push stored under this external_id (refused if it has vanished since)."""
-    record = await read(external_id) if external_id else None
-    if record is None:
-        raise ExternalIdTaken(details={"field": field})
-    return record
-
-
 async def _save_child(
     uow: ProgrammeUnitOfWork, rules: ProgrammeRules, family_id: str, index: int, details: ChildDetails
 ) -> Child:
     at = f"children[{index}]"
-    existing = await uow.children.get_by_external_id(details.external_id) if details.external_id else None
-    if existing is None:
-        child = build_child(at, details, child_id=new_reference_id(), family_id=family_id, rules=rules)
-        if await uow.children.add_if_absent(child):
-            return child
-        existing = await _winner(uow.children.get_by_external_id, child.external_id, f"{at}.external_id")
-    if existing.family_id != family_id:
-        raise ExternalIdTaken(details={"field": f"{at}.external_id"})
-    child = build_child(at, details, child_id=existing.id, family_id=family_id, rules=rules)
-    await uow.children.save(child)
-    return child
+
+    def child(current: Child | None) -> Child:
+        if current is not None and current.family_id != family_id:
+            raise ExternalIdTaken(details={"field": f"{at}.external_id"})  # it is another family's child
+        child_id = new_reference_id() if current is None else current.id
+        return build_child(at, details, child_id=child_id, family_id=family_id, rules=rules)
+
+    external_id = optional_text(f"{at}.external_id", details.external_id)
+    stored, _ = await store_by_external_id(uow.children, external_id, child, field=f"{at}.external_id")
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +98,8 @@ async def update_family(
         family = await uow.families.get(family_id)
         if family is None:
             raise FamilyNotFound()
+        # Another family's external_id is refused by the repository (ExternalIdTaken), race or not.
         external_id = optional_text("external_id", changed(changes.external_id, family.external_id))
-        if external_id and external_id != family.external_id:
-            other = await uow.families.get_by_external_id(external_id)
-            if other is not None and other.id != family.id:
-                raise ExternalIdTaken(details={"field": "external_id"})
         guardians = family.guardians
         if not isinstance(changes.guardians, Unset):
             guardians = build_guardians(changes.guardians, family.guardians)
@@ -148,6 +124,7 @@ class ChildChanges:
     payment_enabled: bool | Unset = UNSET
     monthly_allocation_cents: int | Unset | None = UNSET
     prorated_allocation_cents: int | Unset | None = UNSET
+    external_id: str | Unset | None = UNSET
 
 
 async def update_child(
@@ -171,7 +148,7 @@ async def update_child(
             prorated_allocation_cents=changed(
                 changes.prorated_allocation_cents, child.prorated_allocation_cents
             ),
-            external_id=child.external_id,
+            external_id=changed(changes.external_id, child.external_id),
         )
         child = build_child("child", details, child_id=child.id, family_id=child.family_id, rules=rules)
         await uow.children.save(child)

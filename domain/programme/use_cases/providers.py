@@ -6,12 +6,13 @@ from dataclasses import dataclass, field, replace
 
 from domain.programme.actors import Actor, require_admin
 from domain.programme.config import ProgrammeRules
-from domain.programme.errors import ChildNotFound, ExternalIdTaken, ProviderAtCapacity, ProviderNotFound
+from domain.programme.errors import ChildNotFound, ProviderAtCapacity, ProviderNotFound
 from domain.programme.families import Address
 from domain.programme.ports import ProgrammeUnitOfWork
 from domain.programme.providers import Provider, ProviderType, has_free_place
 from domain.programme.records import UNSET, Unset, changed, new_reference_id
 from domain.programme.statuses import ApplicationStatus, Language
+from domain.programme.use_cases.pushes import store_by_external_id
 from domain.programme.validation import optional_email, optional_phone, optional_text, required_text
 
 
@@ -58,27 +59,15 @@ def _build_provider(provider_id: str, details: ProviderDetails) -> Provider:
 async def save_provider(uow: ProgrammeUnitOfWork, actor: Actor, details: ProviderDetails) -> SavedProvider:
     """Creates the provider, or updates the one with the same external_id, so a repeat never duplicates."""
     require_admin(actor)
+
+    def provider(current: Provider | None) -> Provider:
+        return _build_provider(new_reference_id() if current is None else current.id, details)
+
+    external_id = optional_text("external_id", details.external_id)
     async with uow:
-        saved = await _store_provider(uow, details, optional_text("external_id", details.external_id))
+        stored, created = await store_by_external_id(uow.providers, external_id, provider)
         await uow.commit()
-    return saved
-
-
-async def _store_provider(
-    uow: ProgrammeUnitOfWork, details: ProviderDetails, external_id: str | None
-) -> SavedProvider:
-    existing = await uow.providers.get_by_external_id(external_id) if external_id else None
-    if existing is None:
-        provider = _build_provider(new_reference_id(), details)
-        if await uow.providers.add_if_absent(provider):
-            return SavedProvider(provider=provider, created=True)
-        # A concurrent push of the same new external_id committed first: this push updates that provider.
-        existing = await uow.providers.get_by_external_id(external_id) if external_id else None
-        if existing is None:  # it vanished again in between: say so rather than guess
-            raise ExternalIdTaken(details={"field": "external_id"})
-    provider = _build_provider(existing.id, details)
-    await uow.providers.save(provider)
-    return SavedProvider(provider=provider, created=False)
+    return SavedProvider(provider=stored, created=created)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +90,8 @@ async def update_provider(
         current = await uow.providers.get(provider_id)
         if current is None:
             raise ProviderNotFound()
+        # Another provider's external_id is refused by the repository (ExternalIdTaken), race or not.
         external_id = optional_text("external_id", changed(changes.external_id, current.external_id))
-        if external_id and external_id != current.external_id:
-            other = await uow.providers.get_by_external_id(external_id)
-            if other is not None and other.id != current.id:
-                raise ExternalIdTaken(details={"field": "external_id"})
         provider = replace(
             current,
             name=required_text("name", changed(changes.name, current.name)),

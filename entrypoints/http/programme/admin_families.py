@@ -96,6 +96,7 @@ async def change_child(request: AnyRequest, child_id: FromPath[str], data: JSONB
         payment_enabled=kept(data.payment_enabled),
         monthly_allocation_cents=kept(data.monthly_allocation_cents),
         prorated_allocation_cents=kept(data.prorated_allocation_cents),
+        external_id=kept(data.external_id),
     )
     child = await families.update_child(
         services.programme_unit_of_work(), services.rules, actor, child_id, changes

@@ -119,6 +119,7 @@ class ChildPatch(msgspec.Struct, forbid_unknown_fields=True):
     payment_enabled: bool | msgspec.UnsetType = msgspec.UNSET
     monthly_allocation_cents: Cents | msgspec.UnsetType | None = msgspec.UNSET
     prorated_allocation_cents: Cents | msgspec.UnsetType | None = msgspec.UNSET
+    external_id: Text | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class ProviderIn(msgspec.Struct, forbid_unknown_fields=True):

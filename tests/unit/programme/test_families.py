@@ -190,6 +190,17 @@ async def test_updating_a_child(uow, rules) -> None:
     assert uow.state.children[child_id] == child
 
 
+async def test_a_childs_external_id_changes_unless_another_child_holds_it(uow, rules) -> None:
+    saved = await save_family(uow, rules, ADMIN, details(children=(CHILD, ChildDetails("Kim", "Diaz"))))
+    first, second = saved.children
+    moved = await update_child(uow, rules, ADMIN, second.id, ChildChanges(external_id=" c-2 "))
+    assert moved.external_id == "c-2"
+    with pytest.raises(ExternalIdTaken) as refused:
+        await update_child(uow, rules, ADMIN, second.id, ChildChanges(external_id=first.external_id))
+    assert refused.value.details == {"field": "external_id"}
+    assert uow.state.children[second.id] == moved
+
+
 async def test_updating_a_child_validates_and_finds_it(uow) -> None:
     rules = ProgrammeRules(max_allocation_cents=50_000)
     saved = await save_family(uow, rules, ADMIN, details(children=(ChildDetails("Kim", "Diaz"),)))
