@@ -19,7 +19,7 @@ from domain.identity import administration
 from domain.identity.administration import AccountChange
 from domain.identity.model import Account
 from entrypoints.http.auth import api_key_or_admin, operator
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import WebServices, services_of
 
 logger = logging.getLogger("cap_portal.admin")
 AnyRequest = Request[Any, Any, Any]
@@ -70,7 +70,7 @@ def _view(account: Account, change: AccountChange | None = None) -> AccountView:
 
 
 def _parts(request: AnyRequest) -> tuple[WebServices, Any, SqlAlchemyAccounts]:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     uow = services.unit_of_work()
     return services, uow, SqlAlchemyAccounts(uow)
 

@@ -18,7 +18,7 @@ from domain.errors import Unauthenticated
 from domain.identity.access import Caller, admit, identify, refuse_deactivated
 from domain.identity.model import Role
 from entrypoints.http.api_keys import presented_key
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 Connection = ASGIConnection[Any, Any, Any, Any]
 Guard = Any  # Litestar's guard signature; typed loosely because it is generic over the connection
@@ -52,7 +52,7 @@ async def current_caller(connection: Connection) -> Caller | None:
     token = session_token(connection)
     caller = None
     if token is not None:
-        services: WebServices = connection.app.state.services
+        services = services_of(connection)
         sign_in = await services.identity.verifier.verify(token)
         caller = await identify(services.sign_in_accounts, services.clock, sign_in)
     connection.state[_CALLER] = caller

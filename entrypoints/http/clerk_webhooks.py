@@ -18,7 +18,7 @@ from adapters.clerk.webhooks import read_user_event, verify_delivery
 from adapters.postgres.accounts import SqlAlchemyAccounts, SqlAlchemyWebhookLedger
 from domain.errors import DependencyUnavailable
 from domain.identity.directory_events import apply_user_event
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.webhooks")
 
@@ -30,7 +30,7 @@ class Received(msgspec.Struct):
 
 @post("/webhooks/clerk", status_code=200, summary="Clerk user events (Svix-signed)")
 async def clerk_webhook(request: Request[Any, Any, Any]) -> Received:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     key = services.identity.webhook_key
     if key is None:
         raise DependencyUnavailable("CLERK_WEBHOOK_SECRET is not set.", code="webhook_not_configured")

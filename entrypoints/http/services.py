@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -79,6 +81,12 @@ class WebServices:
         await asyncio.to_thread(self.jobs.close)
         await self.redis.aclose()
         await self.engine.dispose()
+
+
+def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> WebServices:
+    """The process's services, which ``create_app`` put on the app's state."""
+    services: WebServices = connection.app.state.services
+    return services
 
 
 def build_web_services(settings: Settings) -> WebServices:

@@ -22,7 +22,7 @@ from entrypoints.http.programme.admin_views import (
     family_out,
     family_record_out,
 )
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.admin")
 DEFAULT_PAGE_SIZE = 50
@@ -30,14 +30,9 @@ Limit = Annotated[int, QueryParameter(ge=1, le=admin_reads.MAX_PAGE_SIZE)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 
 
-def _services(request: AnyRequest) -> WebServices:
-    services: WebServices = request.app.state.services
-    return services
-
-
 @post("/admin/families", guards=[api_key_or_admin], summary="Create a family (or update it by external_id)")
 async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response[FamilyOut]:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
     saved = await families.save_family(uow, services.rules, actor, data.details())
     logger.info(
@@ -51,7 +46,7 @@ async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response
 async def list_families(
     request: AnyRequest, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
 ) -> FamilyPage:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     page = admin_reads.Page(limit, offset)
     listing = await admin_reads.list_families(services.programme_unit_of_work(), actor, page)
     items = [family_record_out(r) for r in listing.items]
@@ -60,7 +55,7 @@ async def list_families(
 
 @get("/admin/families/{family_id:str}", guards=[api_key_or_admin], summary="One family with its children")
 async def read_family(request: AnyRequest, family_id: FromPath[str]) -> FamilyOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     return family_record_out(
         await admin_reads.get_family(services.programme_unit_of_work(), actor, family_id)
     )
@@ -70,7 +65,7 @@ async def read_family(request: AnyRequest, family_id: FromPath[str]) -> FamilyOu
 async def change_family(
     request: AnyRequest, family_id: FromPath[str], data: JSONBody[FamilyPatch]
 ) -> FamilyOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     guardians = kept(data.guardians)
     changes = families.FamilyChanges(
         guardians=guardians if not isinstance(guardians, list) else tuple(g.details() for g in guardians),
@@ -88,7 +83,7 @@ async def change_family(
 
 @patch("/admin/children/{child_id:str}", guards=[api_key_or_admin], summary="Change a child")
 async def change_child(request: AnyRequest, child_id: FromPath[str], data: JSONBody[ChildPatch]) -> ChildOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     changes = families.ChildChanges(
         first_name=kept(data.first_name),
         last_name=kept(data.last_name),

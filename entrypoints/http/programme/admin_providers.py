@@ -19,7 +19,7 @@ from entrypoints.http.programme.admin_views import (
     ProviderPage,
     provider_record_out,
 )
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.admin")
 
@@ -31,16 +31,11 @@ class LinkOut(msgspec.Struct):
     changed: bool  # false when the call found it already so (PUT and DELETE are idempotent)
 
 
-def _services(request: AnyRequest) -> WebServices:
-    services: WebServices = request.app.state.services
-    return services
-
-
 @post(
     "/admin/providers", guards=[api_key_or_admin], summary="Create a provider (or update it by external_id)"
 )
 async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Response[ProviderOut]:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     saved = await providers.save_provider(services.programme_unit_of_work(), actor, data.details())
     record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, saved.provider.id)
     logger.info(
@@ -54,7 +49,7 @@ async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Resp
 async def list_providers(
     request: AnyRequest, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
 ) -> ProviderPage:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     page = admin_reads.Page(limit, offset)
     listing = await admin_reads.list_providers(services.programme_unit_of_work(), actor, page)
     items = [provider_record_out(r) for r in listing.items]
@@ -63,7 +58,7 @@ async def list_providers(
 
 @get("/admin/providers/{provider_id:str}", guards=[api_key_or_admin], summary="One provider and its children")
 async def read_provider(request: AnyRequest, provider_id: FromPath[str]) -> ProviderOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, provider_id)
     return provider_record_out(record)
 
@@ -72,7 +67,7 @@ async def read_provider(request: AnyRequest, provider_id: FromPath[str]) -> Prov
 async def change_provider(
     request: AnyRequest, provider_id: FromPath[str], data: JSONBody[ProviderPatch]
 ) -> ProviderOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     changes = providers.ProviderChanges(
         name=kept(data.name),
         type=kept(data.type),
@@ -94,7 +89,7 @@ LINK_PATH = "/admin/providers/{provider_id:str}/children/{child_id:str}"
 
 @put(LINK_PATH, guards=[api_key_or_admin], summary="The provider cares for the child (409 beyond capacity)")
 async def link_child(request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]) -> LinkOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
     changed = await providers.link_provider_to_child(uow, services.rules, actor, provider_id, child_id)
     logger.info(
@@ -110,7 +105,7 @@ async def link_child(request: AnyRequest, provider_id: FromPath[str], child_id: 
     summary="The provider no longer cares for the child",
 )
 async def unlink_child(request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]) -> LinkOut:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     changed = await providers.unlink_provider_from_child(
         services.programme_unit_of_work(), actor, provider_id, child_id
     )

@@ -18,7 +18,7 @@ from domain.programme.errors import InvalidField
 from domain.programme.use_cases import care_days, reading
 from entrypoints.http.programme.actors import AnyRequest, programme_actor
 from entrypoints.http.programme.views import AllocationJson, CareDayJson, allocation_json, care_day_json
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 
 class NewCareDay(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,14 +32,9 @@ class CareDayChange(msgspec.Struct, forbid_unknown_fields=True):
     type: CareDayType
 
 
-def _services(request: AnyRequest) -> WebServices:
-    services: WebServices = request.app.state.services
-    return services
-
-
 @post("/care-days", summary="Schedule a care day (or restore a removed one)", status_code=201)
 async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> CareDayJson:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     ask = care_days.CareDayRequest(data.allocation_id, data.provider_id, data.date, data.type)
     view = await care_days.create_care_day(services.programme_unit_of_work(), services.calendar, actor, ask)
     return care_day_json(view)
@@ -49,7 +44,7 @@ async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> Ca
 async def change_care_day(
     request: AnyRequest, care_day_id: FromPath[int], data: JSONBody[CareDayChange]
 ) -> CareDayJson:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
     view = await care_days.change_care_day_type(uow, services.calendar, actor, care_day_id, data.type)
     return care_day_json(view)
@@ -57,7 +52,7 @@ async def change_care_day(
 
 @delete("/care-days/{care_day_id:int}", summary="Remove a care day (soft delete)", status_code=204)
 async def remove_care_day(request: AnyRequest, care_day_id: FromPath[int]) -> None:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     await care_days.delete_care_day(services.programme_unit_of_work(), services.calendar, actor, care_day_id)
 
 
@@ -75,7 +70,7 @@ async def child_allocation(
     year: FromPath[str],
     provider_id: Annotated[str | None, QueryParameter()] = None,
 ) -> AllocationJson:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     view = await reading.get_child_allocation(
         services.programme_unit_of_work(),
         services.calendar,
@@ -107,7 +102,7 @@ async def provider_care_days(
     start_date: Annotated[str | None, QueryParameter(name="startDate")] = None,
     end_date: Annotated[str | None, QueryParameter(name="endDate")] = None,
 ) -> dict[str, list[CareDayJson]]:
-    services, actor = _services(request), await programme_actor(request)
+    services, actor = services_of(request), await programme_actor(request)
     by_child = await reading.get_provider_care_days(
         services.programme_unit_of_work(),
         services.calendar,

@@ -20,7 +20,7 @@ from domain.programme.families import Child
 from domain.programme.providers import Provider
 from domain.programme.use_cases import dashboards
 from entrypoints.http.programme.actors import AnyRequest, family_account, provider_account
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 
 class Notification(msgspec.Struct):
@@ -115,7 +115,7 @@ def _family_home(home: dashboards.FamilyDashboard, account: Account) -> FamilyHo
 
 
 async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     actor, account = await family_account(request)
     home = await dashboards.family_dashboard(services.programme_unit_of_work(), actor, child_id)
     return _family_home(home, account)
@@ -128,7 +128,7 @@ async def family_home(request: AnyRequest) -> FamilyHome:
 
 @get("/family/default_child_id", summary="The child the family's pages open with")
 async def default_child(request: AnyRequest) -> DefaultChild:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     actor, _ = await family_account(request)
     return DefaultChild(await dashboards.default_child_id(services.programme_unit_of_work(), actor))
 
@@ -204,7 +204,7 @@ def _provider_home(home: dashboards.ProviderDashboard, account: Account) -> Prov
 
 @get("/provider", summary="The provider's home")
 async def provider_home(request: AnyRequest) -> ProviderHome:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     actor, account = await provider_account(request)
     home = await dashboards.provider_dashboard(services.programme_unit_of_work(), services.rules, actor)
     return _provider_home(home, account)

@@ -19,7 +19,7 @@ from adapters.postgres.accounts import SqlAlchemyAccounts
 from domain import onboarding
 from entrypoints.http.api_keys import require_api_key
 from entrypoints.http.programme.actors import AnyRequest
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.onboarding")
 
@@ -70,7 +70,7 @@ def _log(done: onboarding.Onboarded) -> None:
 
 @post("/family/onboard", guards=[require_api_key], status_code=200, summary="Link a Clerk user to a family")
 async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) -> OnboardedJson:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     uow = services.programme_unit_of_work()
     done = await onboarding.onboard_family(
         uow,
@@ -90,7 +90,7 @@ async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) 
     "/provider/onboard", guards=[require_api_key], status_code=200, summary="Link a Clerk user to a provider"
 )
 async def onboard_provider(request: AnyRequest, data: JSONBody[ProviderOnboarding]) -> OnboardedJson:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     uow = services.programme_unit_of_work()
     done = await onboarding.onboard_provider(
         uow,

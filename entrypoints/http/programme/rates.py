@@ -15,7 +15,7 @@ from domain.programme.errors import InvalidField
 from domain.programme.use_cases import rates
 from entrypoints.http.programme.actors import AnyRequest, programme_actor
 from entrypoints.http.programme.views import PaymentRateJson, payment_rate_json
-from entrypoints.http.services import WebServices
+from entrypoints.http.services import services_of
 
 
 class NewRates(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,7 +29,7 @@ class NewRates(msgspec.Struct, forbid_unknown_fields=True):
 async def set_rates(
     request: AnyRequest, child_id: FromPath[str], data: JSONBody[NewRates]
 ) -> PaymentRateJson:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     actor = await programme_actor(request)
     provider_id = data.provider_id if actor.is_admin else actor.provider_id
     if provider_id is None:
@@ -54,7 +54,7 @@ async def set_rates(
 async def read_rates(
     request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]
 ) -> PaymentRateJson:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     actor = await programme_actor(request)
     rate = await rates.get_payment_rate(
         services.programme_unit_of_work(), actor, provider_id=provider_id, child_id=child_id
