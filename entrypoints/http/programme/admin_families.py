@@ -48,7 +48,7 @@ async def list_families(
 ) -> FamilyPage:
     services, actor = services_of(request), await programme_actor(request)
     page = admin_reads.Page(limit, offset)
-    listing = await admin_reads.list_families(services.programme_unit_of_work(), actor, page)
+    listing = await admin_reads.list_families(services.programme_reads(), actor, page)
     items = [family_record_out(r) for r in listing.items]
     return FamilyPage(items=items, limit=limit, offset=offset, next_offset=listing.next_offset)
 
@@ -57,7 +57,7 @@ async def list_families(
 async def read_family(request: AnyRequest, family_id: FromPath[str]) -> FamilyOut:
     services, actor = services_of(request), await programme_actor(request)
     return family_record_out(
-        await admin_reads.get_family(services.programme_unit_of_work(), actor, family_id)
+        await admin_reads.get_family(services.programme_reads(), actor, family_id)
     )
 
 
@@ -77,7 +77,7 @@ async def change_family(
     await families.update_family(services.programme_unit_of_work(), actor, family_id, changes)
     logger.info("family changed", extra={"by": operator(request), "family_id": family_id})
     return family_record_out(
-        await admin_reads.get_family(services.programme_unit_of_work(), actor, family_id)
+        await admin_reads.get_family(services.programme_reads(), actor, family_id)
     )
 
 

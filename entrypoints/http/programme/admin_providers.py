@@ -37,7 +37,7 @@ class LinkOut(msgspec.Struct):
 async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Response[ProviderOut]:
     services, actor = services_of(request), await programme_actor(request)
     saved = await providers.save_provider(services.programme_unit_of_work(), actor, data.details())
-    record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, saved.provider.id)
+    record = await admin_reads.get_provider(services.programme_reads(), actor, saved.provider.id)
     logger.info(
         "provider saved",
         extra={"by": operator(request), "provider_id": saved.provider.id, "was_created": saved.created},
@@ -51,7 +51,7 @@ async def list_providers(
 ) -> ProviderPage:
     services, actor = services_of(request), await programme_actor(request)
     page = admin_reads.Page(limit, offset)
-    listing = await admin_reads.list_providers(services.programme_unit_of_work(), actor, page)
+    listing = await admin_reads.list_providers(services.programme_reads(), actor, page)
     items = [provider_record_out(r) for r in listing.items]
     return ProviderPage(items=items, limit=limit, offset=offset, next_offset=listing.next_offset)
 
@@ -59,7 +59,7 @@ async def list_providers(
 @get("/admin/providers/{provider_id:str}", guards=[api_key_or_admin], summary="One provider and its children")
 async def read_provider(request: AnyRequest, provider_id: FromPath[str]) -> ProviderOut:
     services, actor = services_of(request), await programme_actor(request)
-    record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, provider_id)
+    record = await admin_reads.get_provider(services.programme_reads(), actor, provider_id)
     return provider_record_out(record)
 
 
@@ -80,7 +80,7 @@ async def change_provider(
     )
     provider = await providers.update_provider(services.programme_unit_of_work(), actor, provider_id, changes)
     logger.info("provider changed", extra={"by": operator(request), "provider_id": provider_id})
-    record = await admin_reads.get_provider(services.programme_unit_of_work(), actor, provider.id)
+    record = await admin_reads.get_provider(services.programme_reads(), actor, provider.id)
     return provider_record_out(record)
 
 

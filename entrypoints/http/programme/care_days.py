@@ -72,7 +72,7 @@ async def child_allocation(
 ) -> AllocationJson:
     services, actor = services_of(request), await programme_actor(request)
     view = await reading.get_child_allocation(
-        services.programme_unit_of_work(),
+        services.programme_reads(),
         services.calendar,
         actor,
         child_id=child_id,
@@ -104,7 +104,7 @@ async def provider_care_days(
 ) -> dict[str, list[CareDayJson]]:
     services, actor = services_of(request), await programme_actor(request)
     by_child = await reading.get_provider_care_days(
-        services.programme_unit_of_work(),
+        services.programme_reads(),
         services.calendar,
         actor,
         provider_id=provider_id,

@@ -117,7 +117,7 @@ def _family_home(home: dashboards.FamilyDashboard, account: Account) -> FamilyHo
 async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
     services = services_of(request)
     actor, account = await family_account(request)
-    home = await dashboards.family_dashboard(services.programme_unit_of_work(), actor, child_id)
+    home = await dashboards.family_dashboard(services.programme_reads(), actor, child_id)
     return _family_home(home, account)
 
 
@@ -130,7 +130,7 @@ async def family_home(request: AnyRequest) -> FamilyHome:
 async def default_child(request: AnyRequest) -> DefaultChild:
     services = services_of(request)
     actor, _ = await family_account(request)
-    return DefaultChild(await dashboards.default_child_id(services.programme_unit_of_work(), actor))
+    return DefaultChild(await dashboards.default_child_id(services.programme_reads(), actor))
 
 
 @get("/family/{child_id:str}", summary="The family's home for one of its children")
@@ -206,7 +206,7 @@ def _provider_home(home: dashboards.ProviderDashboard, account: Account) -> Prov
 async def provider_home(request: AnyRequest) -> ProviderHome:
     services = services_of(request)
     actor, account = await provider_account(request)
-    home = await dashboards.provider_dashboard(services.programme_unit_of_work(), services.rules, actor)
+    home = await dashboards.provider_dashboard(services.programme_reads(), services.rules, actor)
     return _provider_home(home, account)
 
 

@@ -57,7 +57,7 @@ async def read_rates(
     services = services_of(request)
     actor = await programme_actor(request)
     rate = await rates.get_payment_rate(
-        services.programme_unit_of_work(), actor, provider_id=provider_id, child_id=child_id
+        services.programme_reads(), actor, provider_id=provider_id, child_id=child_id
     )
     return payment_rate_json(rate)
 
