@@ -41,8 +41,8 @@ class Settings:
     app_version: str = "local"
     database_url: str | None = None
     redis_url: str | None = None
-    # Connections each web process keeps to Postgres (and as many again in bursts).
-    database_pool_size: int = 10
+    # Connections each web process keeps to Postgres (and half as many again in bursts).
+    database_pool_size: int = 20
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = 0.0

@@ -19,7 +19,11 @@ def build_engine(database_url: str, *, pool_size: int = 10, connect_timeout: flo
     return create_async_engine(
         database_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # A burst beyond the pool gets a few extra connections, closed again when returned. Keep
+        # the pool itself at the usual concurrency: opening a connection (TLS negotiation, asyncpg's
+        # type introspection) costs more CPU than a whole request, and a pool smaller than the load
+        # opens and closes them continuously (docs/benchmarks.md, Programme).
+        max_overflow=max(1, pool_size // 2),
         pool_pre_ping=False,
         pool_timeout=connect_timeout,
         connect_args={"timeout": connect_timeout},
