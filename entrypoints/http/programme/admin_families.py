@@ -56,9 +56,7 @@ async def list_families(
 @get("/admin/families/{family_id:str}", guards=[api_key_or_admin], summary="One family with its children")
 async def read_family(request: AnyRequest, family_id: FromPath[str]) -> FamilyOut:
     services, actor = services_of(request), await programme_actor(request)
-    return family_record_out(
-        await admin_reads.get_family(services.programme_reads(), actor, family_id)
-    )
+    return family_record_out(await admin_reads.get_family(services.programme_reads(), actor, family_id))
 
 
 @patch("/admin/families/{family_id:str}", guards=[api_key_or_admin], summary="Change a family")
@@ -76,9 +74,7 @@ async def change_family(
     )
     await families.update_family(services.programme_unit_of_work(), actor, family_id, changes)
     logger.info("family changed", extra={"by": operator(request), "family_id": family_id})
-    return family_record_out(
-        await admin_reads.get_family(services.programme_reads(), actor, family_id)
-    )
+    return family_record_out(await admin_reads.get_family(services.programme_reads(), actor, family_id))
 
 
 @patch("/admin/children/{child_id:str}", guards=[api_key_or_admin], summary="Change a child")
