@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import redis
@@ -65,20 +65,31 @@ class JobBroker(RedisBroker):
 
     def send_job(self, message: Message[Any]) -> None:
         """Send a job record's message with Redis id = job id (``enqueue`` would pick a random one)."""
-        message = message.copy(options={"redis_message_id": message.message_id})
-        self.emit_before("enqueue", message, None)
-        self.do_enqueue(message.queue_name, message.message_id, message.encode())
-        self.emit_after("enqueue", message, None)
-        self.wake(message.queue_name)
+        self.send_jobs([message])
 
-    def send_jobs(self, messages: Iterable[Message[Any]]) -> None:
+    def send_jobs(self, messages: Sequence[Message[Any]]) -> None:
+        """Send job records' messages in one round trip, all or none (MULTI/EXEC), waking the
+        queues' idle consumers in the same trip. Writes what Dramatiq's ``enqueue`` command
+        does (the message in ``<queue>.msgs``, its id on the queue list), without its Lua
+        dispatch, whose heartbeat would also register every sender as a worker."""
+        messages = [m.copy(options={"redis_message_id": m.message_id}) for m in messages]
+        if not messages:
+            return
         for message in messages:
-            self.send_job(message)
+            self.emit_before("enqueue", message, None)
+        with self.client.pipeline(transaction=True) as pipe:
+            for message in messages:
+                pipe.hset(self.key(f"{message.queue_name}.msgs"), message.message_id, message.encode())
+                pipe.rpush(self.key(message.queue_name), message.message_id)
+            for queue_name in {message.queue_name for message in messages}:
+                _push_wake(pipe, self.key(f"{queue_name}.wake"))
+            pipe.execute()
+        for message in messages:
+            self.emit_after("enqueue", message, None)
 
     def wake(self, queue_name: str) -> None:
         with self.client.pipeline(transaction=False) as pipe:
-            pipe.rpush(self.key(f"{queue_name}.wake"), 1)
-            pipe.ltrim(self.key(f"{queue_name}.wake"), -WAKE_TOKENS_KEPT, -1)
+            _push_wake(pipe, self.key(f"{queue_name}.wake"))
             pipe.execute()
 
     def _dispatch(self, command: str) -> Any:
@@ -103,6 +114,11 @@ class JobBroker(RedisBroker):
             return 0
         self._last_maintenance[queue_name] = now
         return 1
+
+
+def _push_wake(pipe: Any, wake_key: str) -> None:
+    pipe.rpush(wake_key, 1)
+    pipe.ltrim(wake_key, -WAKE_TOKENS_KEPT, -1)
 
 
 class WakingConsumer(_RedisConsumer):
