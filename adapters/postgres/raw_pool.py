@@ -48,6 +48,15 @@ class RawPool:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self._dsn, min_size=1, max_size=self._size, timeout=self._timeout
+                    self._dsn, min_size=1, max_size=self._size, timeout=self._timeout, reset=_keep_session
                 )
         return self._pool
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """No reset query when a connection goes back to the pool.
+
+    asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) is a round trip
+    after every statement. Our statements change no session state, and asyncpg still rolls
+    back a transaction left open before calling this.
+    """
