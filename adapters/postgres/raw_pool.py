@@ -31,10 +31,12 @@ class RawPool:
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         """One statement in a transaction of its own (asyncpg's implicit one: no BEGIN/COMMIT)."""
-        return await (await self._opened()).fetch(query, *args)
+        rows: list[asyncpg.Record] = await (await self._opened()).fetch(query, *args)
+        return rows
 
     async def execute(self, query: str, *args: Any) -> str:
-        return await (await self._opened()).execute(query, *args)
+        status: str = await (await self._opened()).execute(query, *args)
+        return status
 
     async def close(self) -> None:
         if self._pool is not None:
