@@ -110,3 +110,23 @@ async def test_a_batch_of_messages_goes_to_redis_whole_with_one_wake_token(
     assert all(await asyncio.gather(*(redis.hexists("dramatiq:default.msgs", i) for i in ids)))
     assert await redis.llen("dramatiq:default.wake") == 1
     assert await redis.zcard("dramatiq:__heartbeats__") == 0  # a sender is not taken for a worker
+
+
+async def test_grouped_acks_remove_the_messages_even_after_redis_forgot_its_scripts(
+    redis_url: str, redis: Redis
+) -> None:
+    broker = JobBroker(url=redis_url, middleware=[])
+    ids = [str(uuid4()) for _ in range(3)]
+    try:
+        broker.send_jobs([job_message(job_id, "tests.add", "default", [1, 2], {}) for job_id in ids])
+        consumer = broker.consume("default", prefetch=10, timeout=100)
+        fetched = [next(consumer) for _ in ids]
+        await redis.script_flush()  # as after a Redis restart: the pipeline meets NOSCRIPT
+        for message in fetched:
+            assert message is not None
+            consumer.ack(message)
+        consumer.close()
+    finally:
+        broker.client.close()
+    assert await redis.hlen("dramatiq:default.msgs") == 0
+    assert await redis.llen("dramatiq:default") == 0
