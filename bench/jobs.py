@@ -42,6 +42,9 @@ from tests.infrastructure import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLERS = 8  # threads calling `.delay()` at once, each its own transaction
+# RQ forgets a finished job after 500 s by default, and the run counts finished jobs: a slow RQ run
+# (10,000 jobs on a busy machine) would otherwise lose its first jobs from the count and never end.
+RQ_RESULT_TTL = 86_400
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -89,8 +92,11 @@ class Probe:
         self._runner.close()
 
 
-def _until(check: Callable[[], bool], every: float) -> None:
+def _until(check: Callable[[], bool], every: float, *, seconds: float = 1800) -> None:
+    deadline = time.monotonic() + seconds
     while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"benchmark wait gave up after {seconds:.0f} s")
         time.sleep(every)
 
 
@@ -230,11 +236,11 @@ def rq(redis_url: str, options: argparse.Namespace, servers: dict[str, int]) -> 
     )
     meter = CpuMeter({"worker": worker.pid, "bench (callers)": os.getpid(), **servers})
     try:
-        _wait_rq(queue.enqueue(noop))
+        _wait_rq(queue.enqueue(noop, result_ttl=RQ_RESULT_TTL))
         _say(f"RQ: idle latency, {options.latency} jobs one at a time")
         latencies = []
         for _ in range(options.latency):
-            job = queue.enqueue(noop)
+            job = queue.enqueue(noop, result_ttl=RQ_RESULT_TTL)
             _wait_rq(job)
             fetched = Job.fetch(job.id, connection=connection)
             latencies.append((fetched.started_at - fetched.enqueued_at).total_seconds() * 1000)  # type: ignore[operator]
@@ -243,7 +249,7 @@ def rq(redis_url: str, options: argparse.Namespace, servers: dict[str, int]) -> 
         _say(f"RQ: throughput, {options.rq_jobs:,} jobs (its forking worker runs one at a time)")
         before, begin = meter.seconds(), time.perf_counter()
         with ThreadPoolExecutor(CALLERS) as pool:  # the same eight callers as ours
-            list(pool.map(lambda _: queue.enqueue(noop), range(options.rq_jobs)))
+            list(pool.map(lambda _: queue.enqueue(noop, result_ttl=RQ_RESULT_TTL), range(options.rq_jobs)))
         _until(lambda: queue.finished_job_registry.count >= done + options.rq_jobs, 0.1)
         elapsed = time.perf_counter() - begin
         cpu = _per_job(before, meter.seconds(), options.rq_jobs)
