@@ -1,10 +1,14 @@
 """Background jobs benchmark: our stack (job records + outbox + Dramatiq) beside RQ 2.x, one run.
 
-    python3 -m uv run --frozen --all-extras python -m bench.jobs --jobs 10000 --rq-jobs 2000
+    python3 -m uv run --frozen --all-extras python -m bench.jobs
 
 Starts embedded Postgres and Redis (or uses TEST_DATABASE_URL / TEST_REDIS_URL), one worker process
-per stack (ours: `cap-portal worker -p 1 -t 8`; RQ: `rq worker`, its default forking worker), and
-prints a Markdown table. Run by hand; the figures go to docs/benchmarks.md.
+per stack (ours: `cap-portal worker -p 1`; RQ: `rq worker`, its default forking worker), and prints
+Markdown tables: throughput and idle enqueue→start latency of both stacks, the lateness of delayed
+jobs (ours), and the CPU each process spent per job during the throughput run (the fairest figure
+on a shared machine: wall clock moves with other load, CPU per job much less).
+
+Waits poll one open connection at a modest rate, so the benchmark itself stays a small load.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import psutil
 from redis import Redis
 
 from adapters.postgres.migrations import upgrade
@@ -32,6 +41,10 @@ from tests import infrastructure
 from tests.infrastructure import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
+CALLERS = 8  # threads calling `.delay()` at once, each its own transaction
+# RQ forgets a finished job after 500 s by default, and the run counts finished jobs: a slow RQ run
+# (10,000 jobs on a busy machine) would otherwise lose its first jobs from the count and never end.
+RQ_RESULT_TTL = 86_400
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -51,12 +64,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-async def _fetchval(database_url: str, query: str, *args: object) -> object:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return await connection.fetchval(query, *args)
-    finally:
-        await connection.close()
+def _say(text: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {text}", file=sys.stderr, flush=True)
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:
@@ -64,81 +73,156 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def ours(database_url: str, redis_url: str, jobs: int, samples: int, delayed: int) -> dict[str, float]:
+class Probe:
+    """One open Postgres connection for the benchmark's own reads (a new connection per poll
+    would fork a Postgres backend each time and load the machine being measured)."""
+
+    def __init__(self, database_url: str) -> None:
+        self._runner = asyncio.Runner()
+        self._connection: asyncpg.Connection = self._runner.run(asyncpg.connect(asyncpg_dsn(database_url)))
+
+    def value(self, query: str, *args: object) -> Any:
+        return self._runner.run(self._connection.fetchval(query, *args))
+
+    def rows(self, query: str, *args: object) -> list[asyncpg.Record]:
+        return self._runner.run(self._connection.fetch(query, *args))
+
+    def close(self) -> None:
+        self._runner.run(self._connection.close())
+        self._runner.close()
+
+
+def _until(check: Callable[[], bool], every: float, *, seconds: float = 1800) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"benchmark wait gave up after {seconds:.0f} s")
+        time.sleep(every)
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds (user + system, reaped children included) of named process trees."""
+
+    roots: dict[str, int] = field(default_factory=dict)
+
+    def seconds(self) -> dict[str, float]:
+        return {name: _tree_cpu(pid) for name, pid in self.roots.items()}
+
+
+def _tree_cpu(pid: int) -> float:
+    if pid == os.getpid():
+        times = os.times()  # this process's threads; its own children are the servers, counted apart
+        return times.user + times.system
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            with suppress(psutil.NoSuchProcess):  # ended meanwhile
+                t = process.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+    except psutil.NoSuchProcess:
+        return 0.0
+    return total
+
+
+def _server_pids(tmp: Path) -> dict[str, int]:
+    """The embedded servers' main processes (absent when the run uses configured servers)."""
+    found = {}
+    for name, pattern in (("Postgres", "**/postmaster.pid"), ("Redis", "**/redis.pid")):
+        for pid_file in tmp.glob(pattern):
+            found[name] = int(pid_file.read_text().split()[0])
+    return found
+
+
+def _per_job(before: dict[str, float], after: dict[str, float], jobs: int) -> dict[str, float]:
+    return {name: (after[name] - before[name]) * 1000 / jobs for name in before}
+
+
+# --- our stack -------------------------------------------------------------------------------
+
+
+def ours(
+    database_url: str, redis_url: str, options: argparse.Namespace, servers: dict[str, int]
+) -> dict[str, Any]:
     from bench.noop_jobs import noop_job
 
     env = _env(database_url, redis_url)
     runtime = build_job_runtime(Settings(database_url=database_url, redis_url=redis_url), job_manager)
     job_manager.use(runtime.queue)
     cli = [sys.executable, "-m", "entrypoints.cli"]
-    worker = _start([*cli, "worker", "-p", "1", "-t", "8", "--import", "bench.noop_jobs"], env)
+    worker_args = ["worker", "-p", "1", "-t", str(options.threads), "--import", "bench.noop_jobs"]
+    worker = _start([*cli, *worker_args], env)
     scheduler = _start([*cli, "scheduler", "--import", "bench.noop_jobs"], env)
+    probe = Probe(database_url)
+    finished = "SELECT count(*) FROM jobs WHERE status = 'finished'"
+    meter = CpuMeter({"worker": worker.pid, "bench (callers)": os.getpid(), **servers})
     try:
         noop_job.delay()
-        _wait_finished(database_url, 1)
-        latencies = []
-        for _ in range(samples):  # idle: one job at a time, each waits until the previous one started
-            job_id = noop_job.delay()
-            started = _wait_started(database_url, job_id)
-            latencies.append(started)
-            time.sleep(0.05)
-        asyncio.run(_fetchval(database_url, "TRUNCATE jobs CASCADE"))
-        begin = time.perf_counter()
-        with ThreadPoolExecutor(8) as pool:  # eight callers, each `.delay()` in its own transaction
-            list(pool.map(lambda _: noop_job.delay(), range(jobs)))
-        _wait_finished(database_url, jobs)
+        _until(lambda: probe.value(finished) >= 1, 0.05)
+        _say(f"ours: idle latency, {options.latency} jobs one at a time")
+        latencies = [_idle_start(probe, noop_job.delay()) for _ in range(options.latency)]
+        probe.value("TRUNCATE jobs CASCADE")
+        _say(f"ours: throughput, {options.jobs:,} jobs")
+        before, begin = meter.seconds(), time.perf_counter()
+        with ThreadPoolExecutor(CALLERS) as pool:
+            ids = list(pool.map(lambda _: noop_job.delay(), range(options.jobs)))
+        _until(lambda: _finished(probe, ids[-1]), 0.005)  # jobs run about in order: a cheap poll first
+        _until(lambda: probe.value(finished) >= options.jobs, 0.005)
         elapsed = time.perf_counter() - begin
-        lateness = _delayed_lateness(database_url, noop_job, delayed)
+        cpu = _per_job(before, meter.seconds(), options.jobs)
+        _say(f"ours: {options.delayed:,} delayed jobs due at the same second")
+        lateness = _delayed_lateness(probe, noop_job, options.delayed)
     finally:
+        probe.close()
         _stop(scheduler)
         _stop(worker)
         runtime.close()
     p50, p99 = _percentiles(latencies)
-    queued_late = _percentiles(lateness[0])  # claimed and sent to Redis, after due
-    started_late = _percentiles(lateness[1])  # started by the worker, after due
     return {
-        "throughput": jobs / elapsed,
+        "throughput": options.jobs / elapsed,
         "p50": p50,
         "p99": p99,
-        "queued_late": queued_late,
-        "started_late": started_late,
-    }  # type: ignore[dict-item]
+        "cpu": cpu,
+        "queued_late": _percentiles(lateness[0]),  # claimed and sent to Redis, after due
+        "started_late": _percentiles(lateness[1]),  # started by the worker, after due
+    }
 
 
-def _wait_finished(database_url: str, count: int) -> None:
-    query = "SELECT count(*) FROM jobs WHERE status = 'finished'"
-    while int(asyncio.run(_fetchval(database_url, query))) < count:  # type: ignore[call-overload]
-        time.sleep(0.05)
+def _finished(probe: Probe, job_id: str) -> bool:
+    return bool(probe.value("SELECT status = 'finished' FROM jobs WHERE id = $1", job_id))
 
 
-def _wait_started(database_url: str, job_id: str) -> float:
+def _idle_start(probe: Probe, job_id: str) -> float:
+    """Wait until the job has started (and finished: the next one then meets an idle worker)."""
     query = "SELECT extract(epoch FROM started_at - created_at) FROM jobs"
-    query += " WHERE id = $1 AND started_at IS NOT NULL"
-    while (value := asyncio.run(_fetchval(database_url, query, job_id))) is None:
-        time.sleep(0.001)
-    return float(value) * 1000  # type: ignore[arg-type]
+    query += " WHERE id = $1 AND status = 'finished'"
+    while (value := probe.value(query, job_id)) is None:
+        time.sleep(0.002)
+    time.sleep(0.05)
+    return float(value) * 1000
 
 
-def _delayed_lateness(database_url: str, noop_job: object, count: int) -> tuple[list[float], list[float]]:
-    asyncio.run(_fetchval(database_url, "TRUNCATE jobs CASCADE"))
+def _delayed_lateness(probe: Probe, noop_job: Any, count: int) -> tuple[list[float], list[float]]:
+    probe.value("TRUNCATE jobs CASCADE")
     due = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda _: noop_job.delay_at(due), range(count)))  # type: ignore[attr-defined]
-    _wait_finished(database_url, count)
-
-    async def lateness() -> tuple[list[float], list[float]]:
-        connection = await asyncpg.connect(asyncpg_dsn(database_url))
-        rows = await connection.fetch(
-            "SELECT extract(epoch FROM queued_at - scheduled_for) AS queued,"
-            " extract(epoch FROM started_at - scheduled_for) AS started FROM jobs"
-        )
-        await connection.close()
-        return [float(row["queued"]) * 1000 for row in rows], [float(row["started"]) * 1000 for row in rows]
-
-    return asyncio.run(lateness())
+    with ThreadPoolExecutor(CALLERS) as pool:
+        list(pool.map(lambda _: noop_job.delay_at(due), range(count)))
+    _until(lambda: probe.value("SELECT count(*) FROM jobs WHERE status = 'finished'") >= count, 0.1)
+    rows = probe.rows(
+        "SELECT extract(epoch FROM queued_at - scheduled_for) AS queued,"
+        " extract(epoch FROM started_at - scheduled_for) AS started FROM jobs"
+    )
+    return [float(row["queued"]) * 1000 for row in rows], [float(row["started"]) * 1000 for row in rows]
 
 
-def rq(redis_url: str, jobs: int, samples: int) -> dict[str, float]:
+# --- RQ --------------------------------------------------------------------------------------
+
+
+def rq(redis_url: str, options: argparse.Namespace, servers: dict[str, int]) -> dict[str, Any]:
     from rq import Queue
     from rq.job import Job
 
@@ -150,42 +234,73 @@ def rq(redis_url: str, jobs: int, samples: int) -> dict[str, float]:
     worker = _start(
         [sys.executable, "-m", "rq.cli", "worker", "bench", "--url", redis_url, "-q"], dict(os.environ)
     )
+    meter = CpuMeter({"worker": worker.pid, "bench (callers)": os.getpid(), **servers})
     try:
-        _wait_rq(queue.enqueue(noop))
+        _wait_rq(queue.enqueue(noop, result_ttl=RQ_RESULT_TTL))
+        _say(f"RQ: idle latency, {options.latency} jobs one at a time")
         latencies = []
-        for _ in range(samples):
-            job = queue.enqueue(noop)
-            _wait_rq(job, started=True)
+        for _ in range(options.latency):
+            job = queue.enqueue(noop, result_ttl=RQ_RESULT_TTL)
+            _wait_rq(job)
             fetched = Job.fetch(job.id, connection=connection)
             latencies.append((fetched.started_at - fetched.enqueued_at).total_seconds() * 1000)  # type: ignore[operator]
             time.sleep(0.05)
-        begin = time.perf_counter()
-        queued = [queue.enqueue(noop) for _ in range(jobs)]
-        _wait_rq(queued[-1])
-        while queue.finished_job_registry.count < jobs + samples + 1:
-            time.sleep(0.05)
+        done = queue.finished_job_registry.count
+        _say(f"RQ: throughput, {options.rq_jobs:,} jobs (its forking worker runs one at a time)")
+        before, begin = meter.seconds(), time.perf_counter()
+        with ThreadPoolExecutor(CALLERS) as pool:  # the same eight callers as ours
+            list(pool.map(lambda _: queue.enqueue(noop, result_ttl=RQ_RESULT_TTL), range(options.rq_jobs)))
+        _until(lambda: queue.finished_job_registry.count >= done + options.rq_jobs, 0.1)
         elapsed = time.perf_counter() - begin
+        cpu = _per_job(before, meter.seconds(), options.rq_jobs)
     finally:
         _stop(worker)
     p50, p99 = _percentiles(latencies)
-    return {"throughput": jobs / elapsed, "p50": p50, "p99": p99}
+    return {"throughput": options.rq_jobs / elapsed, "p50": p50, "p99": p99, "cpu": cpu}
 
 
-def _wait_rq(job: object, started: bool = False) -> None:
+def _wait_rq(job: Any) -> None:
     while True:
-        job.refresh()  # type: ignore[attr-defined]
-        status = job.get_status()  # type: ignore[attr-defined]
-        if status == "finished" or (started and job.started_at is not None):  # type: ignore[attr-defined]
+        job.refresh()
+        if job.get_status() == "finished":
             return
-        time.sleep(0.001)
+        time.sleep(0.002)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _report(options: argparse.Namespace, mine: dict[str, Any], theirs: dict[str, Any] | None) -> None:
+    print(f"| stack | throughput (ours {options.jobs:,} jobs, RQ {options.rq_jobs:,}) "
+          "| idle enqueue→start p50 | p99 |")  # fmt: skip
+    print("|---|---|---|---|")
+    rows = [(f"ours: records + outbox + Dramatiq, 1 process × {options.threads} threads", mine)]
+    if theirs:
+        rows.insert(0, ("RQ 2.12, `rq worker` (default forking worker)", theirs))
+    for label, figures in rows:
+        row = f"{figures['throughput']:,.0f} jobs/s | {figures['p50']:.1f} ms | {figures['p99']:.1f} ms"
+        print(f"| {label} | {row} |")
+    if theirs:
+        print(f"\nours ÷ RQ throughput: {mine['throughput'] / theirs['throughput']:.1f}×")
+    print("\nCPU per job during the throughput run (ms of CPU ÷ jobs):\n")
+    print("| process | " + " | ".join(name for name, _ in rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for process in mine["cpu"]:
+        print(f"| {process} | " + " | ".join(f"{figures['cpu'][process]:.2f}" for _, figures in rows) + " |")
+    queued, started = mine["queued_late"], mine["started_late"]
+    print(f"\n{options.delayed:,} delayed jobs due at the same second, after their due time:\n")
+    print("| step | p50 | p99 |\n|---|---|---|")
+    print(f"| claimed by the scheduler and sent to Redis | {queued[0]:,.0f} ms | {queued[1]:,.0f} ms |")
+    print(f"| started by the one worker | {started[0]:,.0f} ms | {started[1]:,.0f} ms |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=10_000)
-    parser.add_argument("--rq-jobs", type=int, default=10_000, help="RQ is slow; fewer keeps the run short")
+    parser.add_argument("--rq-jobs", type=int, default=10_000, help="0 skips RQ (for quick A/B runs of ours)")
     parser.add_argument("--latency", type=int, default=200)
     parser.add_argument("--delayed", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=32, help="our worker's threads")
     options = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cap-bench-"))
     with (
@@ -194,25 +309,11 @@ def main() -> None:
         infrastructure.scratch_database(server) as database_url,
     ):
         upgrade(database_url)
-        mine = ours(database_url, redis_url, options.jobs, options.latency, options.delayed)
+        servers = _server_pids(tmp)
+        mine = ours(database_url, redis_url, options, servers)
         Redis.from_url(redis_url).flushdb()
-        theirs = rq(redis_url, options.rq_jobs, options.latency)
-    print(
-        f"| stack | throughput (ours {options.jobs:,} jobs, RQ {options.rq_jobs:,}) "
-        "| idle enqueue→start p50 | p99 |"
-    )
-    print("|---|---|---|---|")
-    for label, figures in (
-        ("RQ 2.12, `rq worker` (forking)", theirs),
-        ("ours: records + outbox + Dramatiq, 1 process × 8 threads", mine),
-    ):
-        row = f"{figures['throughput']:,.0f} jobs/s | {figures['p50']:.1f} ms | {figures['p99']:.1f} ms"
-        print(f"| {label} | {row} |")
-    print()
-    queued, started = mine["queued_late"], mine["started_late"]
-    print(f"{options.delayed:,} delayed jobs due at the same second, after their due time:")
-    print(f"- queued (claimed and sent to Redis): p50 {queued[0]:.0f} ms, p99 {queued[1]:.0f} ms")
-    print(f"- started by the one worker: p50 {started[0]:.0f} ms, p99 {started[1]:.0f} ms")
+        theirs = rq(redis_url, options, servers) if options.rq_jobs else None
+    _report(options, mine, theirs)
 
 
 if __name__ == "__main__":

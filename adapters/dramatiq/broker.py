@@ -1,4 +1,4 @@
-"""Dramatiq's Redis broker with three changes that the job records and the latency target need.
+"""Dramatiq's Redis broker with four changes that the job records and the latency target need.
 
 1. A wake-up signal. Dramatiq's Redis consumer polls and, when idle, backs off up to the worker
    timeout (1 s), so an idle worker starts a new job ~0.5 s late on average. Here every send also
@@ -10,12 +10,13 @@
 3. Dead workers' messages are reclaimed on a clock (every half heartbeat timeout, from any live
    worker) rather than by Dramatiq's 0.1 % chance per call, so a job whose worker was SIGKILLed
    runs again a predictable time after its worker went silent.
+4. Acknowledgements from the worker threads share one Redis round trip (``grouped_acks.py``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import redis
@@ -26,6 +27,9 @@ from dramatiq.common import compute_backoff, current_millis
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
 from dramatiq.middleware import default_middleware
+from redis.exceptions import NoScriptError
+
+from adapters.dramatiq.grouped_acks import Ack, GroupedAcks
 
 NAMESPACE = "dramatiq"
 WAKE_TOKENS_KEPT = 16  # a few spare tokens are harmless; an unbounded list is not
@@ -49,6 +53,7 @@ class JobBroker(RedisBroker):
         )
         self._maintenance_every = heartbeat_timeout_ms / 2000
         self._last_maintenance: dict[str, float] = {}
+        self.acks = GroupedAcks(self._send_acks)
 
     @property
     def consumer_class(self) -> Any:
@@ -65,21 +70,52 @@ class JobBroker(RedisBroker):
 
     def send_job(self, message: Message[Any]) -> None:
         """Send a job record's message with Redis id = job id (``enqueue`` would pick a random one)."""
-        message = message.copy(options={"redis_message_id": message.message_id})
-        self.emit_before("enqueue", message, None)
-        self.do_enqueue(message.queue_name, message.message_id, message.encode())
-        self.emit_after("enqueue", message, None)
-        self.wake(message.queue_name)
+        self.send_jobs([message])
 
-    def send_jobs(self, messages: Iterable[Message[Any]]) -> None:
+    def send_jobs(self, messages: Sequence[Message[Any]]) -> None:
+        """Send job records' messages in one round trip, all or none (MULTI/EXEC), waking the
+        queues' idle consumers in the same trip. Writes what Dramatiq's ``enqueue`` command
+        does (the message in ``<queue>.msgs``, its id on the queue list), without its Lua
+        dispatch, whose heartbeat would also register every sender as a worker."""
+        messages = [m.copy(options={"redis_message_id": m.message_id}) for m in messages]
+        if not messages:
+            return
         for message in messages:
-            self.send_job(message)
+            self.emit_before("enqueue", message, None)
+        with self.client.pipeline(transaction=True) as pipe:
+            for message in messages:
+                pipe.hset(self.key(f"{message.queue_name}.msgs"), message.message_id, message.encode())
+                pipe.rpush(self.key(message.queue_name), message.message_id)
+            for queue_name in {message.queue_name for message in messages}:
+                _push_wake(pipe, self.key(f"{queue_name}.wake"))
+            pipe.execute()
+        for message in messages:
+            self.emit_after("enqueue", message, None)
 
     def wake(self, queue_name: str) -> None:
         with self.client.pipeline(transaction=False) as pipe:
-            pipe.rpush(self.key(f"{queue_name}.wake"), 1)
-            pipe.ltrim(self.key(f"{queue_name}.wake"), -WAKE_TOKENS_KEPT, -1)
+            _push_wake(pipe, self.key(f"{queue_name}.wake"))
             pipe.execute()
+
+    def _send_acks(self, acks: Sequence[Ack]) -> None:
+        """Dramatiq's ack command for each message, in one pipeline (point 4)."""
+        dispatch = self.scripts["dispatch"]
+        arguments = [
+            [
+                "ack", current_millis(), queue_name, self.broker_id, self.heartbeat_timeout,
+                self.dead_message_ttl, 0, self._max_unpack_size(), redis_id,  # type: ignore[no-untyped-call]
+            ]
+            for queue_name, redis_id in acks
+        ]  # fmt: skip
+        with self.client.pipeline(transaction=False) as pipe:
+            for args in arguments:
+                pipe.evalsha(dispatch.sha, 1, self.namespace, *args)
+            answers = pipe.execute(raise_on_error=False)
+        for args, answer in zip(arguments, answers, strict=True):
+            if isinstance(answer, NoScriptError):  # Redis restarted: calling the script loads it
+                dispatch(keys=[self.namespace], args=args)
+            elif isinstance(answer, Exception):
+                raise answer
 
     def _dispatch(self, command: str) -> Any:
         # Dramatiq's own dispatcher, with maintenance decided per queue by the clock (point 3).
@@ -105,8 +141,22 @@ class JobBroker(RedisBroker):
         return 1
 
 
+def _push_wake(pipe: Any, wake_key: str) -> None:
+    pipe.rpush(wake_key, 1)
+    pipe.ltrim(wake_key, -WAKE_TOKENS_KEPT, -1)
+
+
 class WakingConsumer(_RedisConsumer):
-    """Dramatiq's Redis consumer, waiting on the queue's wake list instead of sleeping when idle."""
+    """Dramatiq's Redis consumer, waiting on the queue's wake list instead of sleeping when idle,
+    and acknowledging through the broker's grouped acks."""
+
+    def ack(self, message: MessageProxy) -> None:
+        try:
+            self.broker.acks.ack(self.queue_name, message.options["redis_message_id"])
+        except redis.ConnectionError as exc:
+            raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
+        finally:
+            self.queued_message_ids.discard(message.message_id)
 
     def __next__(self) -> MessageProxy | None:
         try:

@@ -22,11 +22,13 @@ from adapters.dramatiq.broker import JobBroker
 from adapters.dramatiq.messages import job_message
 from adapters.postgres.job_dispatch import OutgoingJob
 from adapters.postgres.job_rows import JobRow, ScheduleRow
-from adapters.postgres.unit_of_work import current_unit_of_work
+from adapters.postgres.new_jobs import NewJob, NewJobWriter
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, current_unit_of_work
 from domain.cron import parse_cron
 from domain.jobs import JobStatus, check_json_arguments
 
 logger = logging.getLogger("cap_portal.jobs")
+SEND_CHUNK = 500  # messages per Redis round trip
 
 
 class OutboxJobQueue:
@@ -36,11 +38,13 @@ class OutboxJobQueue:
         broker: JobBroker,
         session_factory: async_sessionmaker[AsyncSession],
         loop: BackgroundLoop,
+        new_jobs: NewJobWriter,
         queue_of: Callable[[str], str],
     ) -> None:
         self._broker = broker
         self._sessions = session_factory  # bound to ``loop``: used only for standalone writes
         self._loop = loop
+        self._new_jobs = new_jobs  # bound to ``loop`` too: standalone job rows (group commit)
         self._queue_of = queue_of
 
     def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
@@ -54,7 +58,7 @@ class OutboxJobQueue:
         check_json_arguments(job_name, args, kwargs)
         self._queue_of(job_name)  # refuse an unknown job now
         row = ScheduleRow(id=uuid4(), job_name=job_name, cron=cron, args=list(args), kwargs=kwargs)
-        self._write(row, send=None)
+        self._write_schedule(row)
         return str(row.id)
 
     def send(self, job_id: str, name: str, queue: str, args: Any, kwargs: dict[str, Any]) -> bool:
@@ -68,44 +72,59 @@ class OutboxJobQueue:
         queue = self._queue_of(job_name)
         now = datetime.now(UTC)
         later = when is not None and when > now
-        row = JobRow(
-            id=uuid4(), name=job_name, queue=queue, args=list(args), kwargs=dict(kwargs), attempts=0,
+        job = NewJob(
+            id=uuid4(), name=job_name, queue=queue, args=list(args), kwargs=dict(kwargs),
             status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
-            scheduled_for=when, queued_at=None if later else now, created_at=now, updated_at=now,
+            scheduled_for=when, queued_at=None if later else now, created_at=now,
         )  # fmt: skip
-        job_id = str(row.id)
+        job_id = str(job.id)
         send = None if later else (lambda: self.send(job_id, job_name, queue, list(args), dict(kwargs)))
-        self._write(row, send)
-        return job_id
-
-    def _write(self, row: JobRow | ScheduleRow, send: Callable[[], bool] | None) -> None:
         uow = current_unit_of_work()
         if uow is not None:
-            uow.session.add(row)
+            self._add_to(uow, JobRow(**job.columns()), send)
+        else:
+            self._loop.run(self._new_jobs.insert(job))
             if send is not None:
-                uow.after_commit(lambda: _in_thread(send))
+                send()
+        return job_id
+
+    def _write_schedule(self, row: ScheduleRow) -> None:
+        uow = current_unit_of_work()
+        if uow is not None:
+            self._add_to(uow, row, None)
             return
         self._loop.run(self._insert(row))
-        if send is not None:
-            send()
 
-    async def _insert(self, row: JobRow | ScheduleRow) -> None:
+    @staticmethod
+    def _add_to(
+        uow: SqlAlchemyUnitOfWork, row: JobRow | ScheduleRow, send: Callable[[], bool] | None
+    ) -> None:
+        # The caller's transaction: the message goes only after it commits (none on rollback).
+        uow.session.add(row)
+        if send is not None:
+            uow.after_commit(lambda: _in_thread(send))
+
+    async def _insert(self, row: ScheduleRow) -> None:
         async with self._sessions.begin() as session:
             session.add(row)
 
 
 def send_jobs(broker: JobBroker, jobs: Sequence[OutgoingJob]) -> int:
-    """Send each job's message; a failure is logged, not raised (the row stays ``queued`` and the
-    relay sends it again). Returns how many were sent."""
+    """Send the jobs' messages, a chunk per round trip (the scheduler sends a thousand due jobs
+    at once); a failure is logged, not raised (the rows stay ``queued`` and the relay sends them
+    again). Returns how many were sent."""
     sent = 0
-    for job in jobs:
+    for start in range(0, len(jobs), SEND_CHUNK):
+        chunk = jobs[start : start + SEND_CHUNK]
         try:
-            broker.send_job(job_message(job.id, job.name, job.queue, job.args, job.kwargs))
+            broker.send_jobs([job_message(j.id, j.name, j.queue, j.args, j.kwargs) for j in chunk])
         except Exception as exc:  # noqa: BLE001 - the row is the record; the relay resends
-            extra = {"job_id": job.id, "reason": repr(exc)}
+            extra = {"job_ids": [j.id for j in chunk[:20]], "count": len(chunk), "reason": repr(exc)}
+            if len(chunk) == 1:
+                extra["job_id"] = chunk[0].id
             logger.warning("job message not sent; the relay will resend it", extra=extra)
         else:
-            sent += 1
+            sent += len(chunk)
     return sent
 
 

@@ -60,6 +60,7 @@ class JobFunction(Generic[P, R]):
         self.name = definition.name
         self.__doc__ = definition.fn.__doc__
         self.__wrapped__ = definition.fn
+        self._signature = inspect.signature(definition.fn)  # once: every call is checked against it
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.definition.fn(*args, **kwargs)  # type: ignore[no-any-return]
@@ -89,7 +90,7 @@ class JobFunction(Generic[P, R]):
 
     def _check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
-            inspect.signature(self.definition.fn).bind(*args, **kwargs)
+            self._signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise JobArgumentsError(f"{self.name}: {exc}") from None
         check_json_arguments(self.name, args, kwargs)

@@ -95,12 +95,14 @@ class JobScheduler:
     async def reconcile(self) -> None:
         now = datetime.now(UTC)
         due = await self._store.scheduled_before(now + self._timing.horizon, limit=10_000)
-        wanted = {f"job:{job_id}": when for job_id, when in due}
+        # One timer per due instant, not per job: ``dispatch_due`` claims every job due by then,
+        # so a thousand jobs due at the same second cost one claim, not a thousand.
+        wanted = {f"due:{when.isoformat()}": when for _, when in due}
         for schedule in await self._store.schedules():
             self._plan_schedule(schedule, now)
             wanted[f"cron:{schedule.id}"] = now
         for key, when in wanted.items():
-            if key.startswith("job:") and self._aps and not self._aps.get_job(key):
+            if key.startswith("due:") and self._aps and not self._aps.get_job(key):
                 self._aps.add_job(self.dispatch_due, "date", run_date=when, id=key)
         for job in self._aps.get_jobs() if self._aps else []:
             if job.id not in wanted:

@@ -27,6 +27,8 @@ from adapters.dramatiq.status import JobStatusMiddleware
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.job_dispatch import OutgoingJob
 from adapters.postgres.job_status import JobStatusRecorder
+from adapters.postgres.new_jobs import NewJobWriter
+from adapters.postgres.raw_pool import RawPool
 from entrypoints.settings import Settings
 
 
@@ -34,6 +36,7 @@ from entrypoints.settings import Settings
 class JobRuntime:
     loop: BackgroundLoop
     engine: AsyncEngine  # used only through ``loop``
+    pool: RawPool  # likewise: the hot job-record writes, without the ORM
     broker: JobBroker
     queue: OutboxJobQueue
 
@@ -41,6 +44,7 @@ class JobRuntime:
         send_jobs(self.broker, jobs)
 
     def close(self) -> None:
+        self.loop.run(self.pool.close())
         self.loop.run(self.engine.dispose())
         self.loop.stop()
         self.broker.client.close()
@@ -50,14 +54,21 @@ def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool =
     loop = BackgroundLoop("cap-jobs-loop")
     engine = build_engine(settings.require_database_url(), pool_size=10)
     sessions = build_session_factory(engine)
-    middleware = _worker_middleware(JobStatusRecorder(sessions), loop) if worker else None
+    pool = RawPool(settings.require_database_url())
+    middleware = _worker_middleware(JobStatusRecorder(pool), loop) if worker else None
     broker = JobBroker(
         url=settings.require_redis_url(),
         heartbeat_timeout_ms=settings.job_redelivery_seconds * 1000,
         middleware=middleware,
     )
-    queue = OutboxJobQueue(broker=broker, session_factory=sessions, loop=loop, queue_of=manager.queue_of)
-    return JobRuntime(loop=loop, engine=engine, broker=broker, queue=queue)
+    queue = OutboxJobQueue(
+        broker=broker,
+        session_factory=sessions,
+        loop=loop,
+        new_jobs=NewJobWriter(pool),
+        queue_of=manager.queue_of,
+    )
+    return JobRuntime(loop=loop, engine=engine, pool=pool, broker=broker, queue=queue)
 
 
 def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> list[Middleware]:

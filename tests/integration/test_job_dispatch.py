@@ -4,7 +4,7 @@ once, and the relay resending only what Redis lacks."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +15,9 @@ from adapters.dramatiq.messages import QueueInspector
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.job_dispatch import JobDispatchStore, OutgoingJob
 from adapters.postgres.job_records import JobRecords
+from adapters.scheduler.leader import LeaderLock
 from adapters.scheduler.relay import Relay
+from adapters.scheduler.service import JobScheduler
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings
@@ -72,3 +74,40 @@ async def test_the_relay_resends_only_messages_missing_from_redis(
     assert [job.id for job in resent] == [lost]
     assert (await JobRecords(sessions).get(sent)).status == "queued"
     assert await relay.run_once(timedelta(seconds=60)) == 0  # both just checked: quiet for a while
+
+
+async def test_many_jobs_due_at_the_same_instant_are_claimed_together(
+    database_url: str, engine: AsyncEngine, jobs: JobRuntime
+) -> None:
+    claims: list[int] = []
+
+    class CountingStore(JobDispatchStore):
+        async def claim_due(self, now: datetime, limit: int) -> list[OutgoingJob]:
+            claimed = await super().claim_due(now, limit)
+            claims.append(len(claimed))
+            return claimed
+
+    store = CountingStore(build_session_factory(engine))
+    sent: list[OutgoingJob] = []
+    all_sent = asyncio.Event()
+
+    def send_many(batch: Sequence[OutgoingJob]) -> None:
+        sent.extend(batch)
+        if len(sent) >= len(ids):
+            all_sent.set()
+
+    scheduler = JobScheduler(
+        store=store, send_many=send_many, relay=Relay(store, QueueInspector(jobs.broker), send_many),
+        queue_of=job_manager.queue_of, declared=[], timezone="UTC",
+    )  # fmt: skip
+    due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0) + timedelta(seconds=1)
+    ids = [test_jobs.add.delay_at(due, i, i) for i in range(200)]
+    stop = asyncio.Event()
+    running = asyncio.create_task(scheduler.run(stop, LeaderLock(database_url)))
+    try:
+        await asyncio.wait_for(all_sent.wait(), 30)
+    finally:
+        stop.set()
+        await running
+    assert sorted(job.id for job in sent) == sorted(ids)
+    assert claims == [200]  # one timer for the instant, so one claim (not one per job)
