@@ -11,7 +11,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.types import ControllerRouterHandler
+from litestar.types import ASGIApp, ControllerRouterHandler
 
 from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
@@ -69,8 +69,21 @@ def create_app(
     )
     # Outermost, around Litestar's own error handling and CORS, so that every response (an
     # unknown route's 404 and a CORS preflight included) gets a request id and an access line.
-    app.asgi_handler = request_id_middleware(app.asgi_handler)
+    app.asgi_handler = request_id_middleware(app.asgi_handler, without_origin=_without_cors(app))
     return app
+
+
+def _without_cors(app: Litestar) -> ASGIApp | None:
+    """The app's handler minus Litestar's CORS layer, which only acts on requests with an Origin.
+
+    Found by shape, not by importing Litestar's internal class: the outermost layer must be a
+    middleware holding our CORS config. If a Litestar upgrade changes that, every request simply
+    keeps going through CORS (tests/e2e/test_service_routes.py checks the skip is still found).
+    """
+    outer = app.asgi_handler
+    inner: ASGIApp | None = getattr(outer, "app", None)
+    holds_our_config = app.cors_config is not None and getattr(outer, "config", None) is app.cors_config
+    return inner if holds_our_config else None
 
 
 def _closing(services: WebServices) -> Callable[[Litestar], Any]:

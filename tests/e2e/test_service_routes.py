@@ -4,9 +4,11 @@ import logging
 
 import pytest
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.testing import AsyncTestClient
 
 from adapters.logging import stamp_request_ids
+from entrypoints.http.app import _without_cors
 from tests.conftest import TEST_API_KEY
 
 Client = AsyncTestClient[Litestar]
@@ -69,6 +71,25 @@ async def test_cors_preflight_allows_the_frontend_origin(client: Client) -> None
 async def test_cors_refuses_other_origins(client: Client) -> None:
     response = await client.get("/", headers={"Origin": "https://evil.example.com"})
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_simple_cross_origin_request_gets_cors_headers_and_a_plain_request_none(
+    client: Client,
+) -> None:
+    crossing = await client.get("/", headers={"Origin": "http://localhost:5173"})
+    assert crossing.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert crossing.headers["vary"] == "Origin"
+    assert "x-request-id" in crossing.headers
+    plain = await client.get("/")
+    assert not [name for name in plain.headers if name.startswith("access-control-")]
+    assert "x-request-id" in plain.headers
+
+
+def test_requests_without_an_origin_can_skip_the_cors_layer() -> None:
+    """The skip (docs/benchmarks.md, HTTP) is found by the shape of Litestar's handler; a Litestar
+    upgrade that changes the shape must fail here rather than silently put CORS back on every request."""
+    assert _without_cors(Litestar(route_handlers=[], cors_config=CORSConfig())) is not None
+    assert _without_cors(Litestar(route_handlers=[])) is None
 
 
 async def test_api_key_accepted_in_either_header_and_with_a_rotated_key(client: Client) -> None:
