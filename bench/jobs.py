@@ -226,7 +226,7 @@ def rq(redis_url: str, options: argparse.Namespace, servers: dict[str, int]) -> 
     from rq import Queue
     from rq.job import Job
 
-    from bench.noop_jobs import noop
+    from bench.rq_jobs import noop
 
     connection = Redis.from_url(redis_url)
     connection.flushdb()

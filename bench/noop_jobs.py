@@ -1,4 +1,4 @@
-"""The no-op job the benchmark runs, for our stack and for RQ (plain function)."""
+"""Our no-op job for the benchmark (RQ's is in ``bench/rq_jobs.py``, away from our imports)."""
 
 from __future__ import annotations
 
