@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -25,6 +26,16 @@ class Page:
             raise InvalidField("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
         if self.offset < 0:
             raise InvalidField("offset", "must not be negative")
+
+    @property
+    def fetch_limit(self) -> int:
+        """One more row than shown tells whether another page follows, without counting the table."""
+        return self.limit + 1
+
+    def cut(self, rows: Sequence[T]) -> tuple[Sequence[T], int | None]:
+        """The rows to show of ``fetch_limit`` fetched, and the next page's offset (None on the last)."""
+        more = len(rows) > self.limit
+        return rows[: self.limit], (self.offset + self.limit if more else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +69,12 @@ async def get_family(uow: ProgrammeUnitOfWork, actor: Actor, family_id: str) -> 
 async def list_families(uow: ProgrammeUnitOfWork, actor: Actor, page: Page) -> Listing[FamilyRecord]:
     require_admin(actor)
     async with uow:
-        # One more than asked tells whether another page follows, without counting the table.
-        families = await uow.families.list_page(limit=page.limit + 1, offset=page.offset)
-        shown = families[: page.limit]
+        families, next_offset = page.cut(
+            await uow.families.list_page(limit=page.fetch_limit, offset=page.offset)
+        )
         # The whole page's children in one query, not one per family.
-        children = await uow.children.list_for_families([f.id for f in shown])
-    records = [FamilyRecord(f, tuple(children.get(f.id, ()))) for f in shown]
-    more = len(families) > page.limit
-    return Listing(tuple(records), page.offset + page.limit if more else None)
+        children = await uow.children.list_for_families([f.id for f in families])
+    return Listing(tuple(FamilyRecord(f, tuple(children.get(f.id, ()))) for f in families), next_offset)
 
 
 async def get_provider(uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str) -> ProviderRecord:
@@ -81,10 +90,9 @@ async def get_provider(uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str)
 async def list_providers(uow: ProgrammeUnitOfWork, actor: Actor, page: Page) -> Listing[ProviderRecord]:
     require_admin(actor)
     async with uow:
-        providers = await uow.providers.list_page(limit=page.limit + 1, offset=page.offset)
-        shown = providers[: page.limit]
+        providers, next_offset = page.cut(
+            await uow.providers.list_page(limit=page.fetch_limit, offset=page.offset)
+        )
         # The whole page's links in one query, not one per provider.
-        child_ids = await uow.links.children_of_each([p.id for p in shown])
-    records = [ProviderRecord(p, tuple(child_ids.get(p.id, ()))) for p in shown]
-    more = len(providers) > page.limit
-    return Listing(tuple(records), page.offset + page.limit if more else None)
+        child_ids = await uow.links.children_of_each([p.id for p in providers])
+    return Listing(tuple(ProviderRecord(p, tuple(child_ids.get(p.id, ()))) for p in providers), next_offset)
