@@ -67,3 +67,25 @@ class JobQueue(Protocol):
     def schedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str:
         """Run the job on a standard 5-field cron, in the business timezone; persists across restarts."""
         ...
+
+
+class TransactionJobs(Protocol):
+    """Background work asked for by a use case inside its open unit of work (``uow.jobs``).
+
+    The job's record is written in the unit of work's transaction and its message is sent only after
+    the commit: a job asked for by a transaction that rolls back never exists and never runs. Asking
+    outside ``async with uow:`` raises. Arguments must be JSON-serialisable (``JobArgumentsError``
+    otherwise). Each method returns the new job's (or schedule's) id.
+    """
+
+    async def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job as soon as a worker is free after the commit."""
+        ...
+
+    async def enqueue_at(self, when: datetime, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job at ``when`` (timezone-aware), or as soon after as possible; never dropped."""
+        ...
+
+    async def schedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        """Run the job on a standard 5-field cron, in the business timezone; persists across restarts."""
+        ...

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from domain.jobs import check_json_arguments
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
 from domain.programme.errors import ExternalIdTaken
@@ -55,6 +56,8 @@ class ProgrammeState:
     allocations: dict[int, MonthAllocation] = field(default_factory=dict)
     care_days: dict[int, CareDay] = field(default_factory=dict)
     events: list[AllocationCreated] = field(default_factory=list)
+    # What ``uow.jobs`` was asked for: (kind, job name, when or cron, args, kwargs); kept on commit only.
+    jobs: list[tuple[str, str, object, tuple[object, ...], dict[str, object]]] = field(default_factory=list)
 
     def copy(self) -> ProgrammeState:
         return ProgrammeState(
@@ -66,6 +69,7 @@ class ProgrammeState:
             dict(self.allocations),
             dict(self.care_days),
             list(self.events),
+            list(self.jobs),
         )
 
 
@@ -329,6 +333,27 @@ class FakeAllocationEvents(_Repository):
         self.state.events.append(event)
 
 
+class FakeTransactionJobs(_Repository):
+    """Satisfies ``domain.ports.TransactionJobs``: jobs join the fake transaction (lost on rollback)."""
+
+    def _ask(
+        self, kind: str, job_name: str, when: object, args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> str:
+        assert self._uow.is_open, "uow.jobs used outside `async with uow`"
+        check_json_arguments(job_name, args, kwargs)
+        self.state.jobs.append((kind, job_name, when, args, kwargs))
+        return f"{kind}-{self._uow.next_id()}"
+
+    async def enqueue(self, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self._ask("job", job_name, None, args, kwargs)
+
+    async def enqueue_at(self, when: datetime, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self._ask("later", job_name, when, args, kwargs)
+
+    async def schedule_cron(self, cron: str, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self._ask("schedule", job_name, cron, args, kwargs)
+
+
 class FakeProgrammeUnitOfWork:
     """Changes made inside ``async with`` survive only if ``commit()`` ran, as with a real transaction."""
 
@@ -346,6 +371,7 @@ class FakeProgrammeUnitOfWork:
         self.allocations = FakeAllocations(self)
         self.care_days = FakeCareDays(self)
         self.allocation_events = FakeAllocationEvents(self)
+        self.jobs = FakeTransactionJobs(self)
 
     def next_id(self) -> int:
         # Like a database sequence: ids handed out are not given back on rollback.

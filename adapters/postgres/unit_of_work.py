@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
+from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ports import JobQueue
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -72,3 +75,32 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         self._after_commit = []
         await self.session.rollback()
+
+
+class UnitOfWorkJobs:
+    """Satisfies ``domain.ports.TransactionJobs`` for one open unit of work.
+
+    The outbox queue writes the job's row into whichever unit of work is open in this task and sends
+    the message after its commit; this adapter makes joining *this* transaction structural by
+    refusing to enqueue from anywhere else (another task, or after the block has exited).
+    """
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork, queue: JobQueue | None) -> None:
+        self._uow = uow
+        self._queue = queue
+
+    def _joined_queue(self) -> JobQueue:
+        if self._queue is None:
+            raise RuntimeError("this unit of work has no job queue, so it cannot ask for background work")
+        if current_unit_of_work() is not self._uow:
+            raise RuntimeError("uow.jobs must be used inside its own `async with uow:` block")
+        return self._queue
+
+    async def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        return self._joined_queue().enqueue(job_name, *args, **kwargs)
+
+    async def enqueue_at(self, when: datetime, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        return self._joined_queue().enqueue_at(when, job_name, *args, **kwargs)
+
+    async def schedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str:
+        return self._joined_queue().schedule_cron(cron, job_name, *args, **kwargs)

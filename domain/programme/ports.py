@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from domain.ports import UnitOfWork
+from domain.ports import TransactionJobs, UnitOfWork
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
 from domain.programme.events import AllocationCreated
@@ -185,3 +185,7 @@ class ProgrammeUnitOfWork(UnitOfWork, Protocol):
     def care_days(self) -> CareDayRepository: ...
     @property
     def allocation_events(self) -> AllocationEventPublisher: ...
+    @property
+    def jobs(self) -> TransactionJobs:
+        """Background work that joins this transaction (written now, sent after the commit)."""
+        ...

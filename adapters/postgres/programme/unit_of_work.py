@@ -14,7 +14,7 @@ from adapters.postgres.programme.events import EnqueueingAllocationEventPublishe
 from adapters.postgres.programme.families import PostgresChildren, PostgresFamilies
 from adapters.postgres.programme.providers import PostgresProviderChildLinks, PostgresProviders
 from adapters.postgres.programme.rates import PostgresPaymentRates
-from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWorkJobs
 from domain.ports import JobQueue
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class _Repositories:
     allocations: PostgresAllocations
     care_days: PostgresCareDays
     allocation_events: EnqueueingAllocationEventPublisher
+    jobs: UnitOfWorkJobs
 
 
 class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -62,6 +63,7 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
             allocations=PostgresAllocations(session),
             care_days=PostgresCareDays(session),
             allocation_events=EnqueueingAllocationEventPublisher(self, self._jobs),
+            jobs=UnitOfWorkJobs(self, self._jobs),
         )
         return self
 
@@ -113,6 +115,10 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     @property
     def allocation_events(self) -> EnqueueingAllocationEventPublisher:
         return self._open.allocation_events
+
+    @property
+    def jobs(self) -> UnitOfWorkJobs:
+        return self._open.jobs
 
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from domain.errors import DomainError
+from domain.jobs import JobArgumentsError
 from domain.programme import errors
 from domain.programme.families import Child
 from entrypoints.http.errors import status_for
@@ -63,3 +64,17 @@ async def test_the_fake_unit_of_work_discards_what_was_not_committed() -> None:
     assert uow.state.children["x"] == child
     with pytest.raises(RuntimeError):
         await uow.children.get("x")  # outside the transaction
+
+
+async def test_the_fake_uow_jobs_keep_only_committed_work() -> None:
+    uow = FakeProgrammeUnitOfWork()
+    async with uow:
+        await uow.jobs.enqueue("kept", 1)
+        await uow.commit()
+    async with uow:
+        await uow.jobs.enqueue("dropped", 2)
+    async with uow:
+        assert [name for _, name, *_ in uow.state.jobs] == ["kept"]
+    with pytest.raises(JobArgumentsError):
+        async with uow:
+            await uow.jobs.enqueue("bad", object())
