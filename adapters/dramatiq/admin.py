@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.dramatiq.broker import JobBroker
 from adapters.dramatiq.job_queue import send_jobs
 from adapters.dramatiq.messages import QueueCounts, QueueInspector
+from adapters.dramatiq.queue_reader import QueueReader
 from adapters.postgres.job_dispatch import OutgoingJob
 from adapters.postgres.job_records import JobRecords
+from adapters.postgres.queue_overview import JobSummary, QueueOverviews
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.jobs import JobRecord, ScheduleRecord
 
@@ -22,7 +24,7 @@ class QueuedJob:
     id: str
     func_name: str
     created_at_ms: int
-    record: JobRecord | None
+    record: JobSummary | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,12 @@ class JobAdmin:
         session_factory: async_sessionmaker[AsyncSession],
         broker: JobBroker,
         queue_names: Callable[[], list[str]],
+        reader: QueueReader,
+        overviews: QueueOverviews,
     ) -> None:
         self.records = records
+        self._reader = reader
+        self._overviews = overviews
         self._sessions = session_factory
         self._broker = broker
         self._inspector = QueueInspector(broker)
@@ -69,15 +75,17 @@ class JobAdmin:
         return record
 
     async def queue_info(self, *, limit: int, offset: int) -> list[QueueInfo]:
-        scheduled = await self.records.scheduled_counts()
-        infos = []
-        for queue in self._queue_names():
-            counts = await asyncio.to_thread(self._inspector.counts, queue)
-            waiting = await asyncio.to_thread(self._inspector.waiting, queue, offset, limit)
-            records = await self.records.statuses([m.job_id for m in waiting])
-            jobs = [QueuedJob(m.job_id, m.name, m.enqueued_at_ms, records.get(m.job_id)) for m in waiting]
-            infos.append(QueueInfo(counts, scheduled.get(queue, 0), jobs))
-        return infos
+        """One Redis round trip and one Postgres round trip, whatever the queues hold."""
+        queues = await self._reader.read(self._queue_names(), offset=offset, limit=limit)
+        overview = await self._overviews.read([m.job_id for _, waiting in queues for m in waiting])
+        return [
+            QueueInfo(
+                counts,
+                overview.scheduled.get(counts.name, 0),
+                [QueuedJob(m.job_id, m.name, m.enqueued_at_ms, overview.jobs.get(m.job_id)) for m in waiting],
+            )
+            for counts, waiting in queues
+        ]
 
     def _resend(self, record: JobRecord, dead_letter_id: str | None) -> None:
         if dead_letter_id:

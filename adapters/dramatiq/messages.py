@@ -1,4 +1,5 @@
-"""Job messages and what Redis holds for each queue (for the queue-info API and the relay)."""
+"""Job messages, and the relay's and retry's questions to Redis about them (queue-info reads
+through ``queue_reader.py``)."""
 
 from __future__ import annotations
 
@@ -47,31 +48,6 @@ class QueuedMessage:
 class QueueInspector:
     def __init__(self, broker: JobBroker) -> None:
         self._broker = broker
-
-    def counts(self, queue: str) -> QueueCounts:
-        key = self._broker.key
-        with self._broker.client.pipeline(transaction=False) as pipe:
-            pipe.llen(key(queue))
-            pipe.hlen(key(f"{queue}.msgs"))
-            pipe.hlen(key(f"{dq_name(queue)}.msgs"))
-            pipe.zcard(key(xq_name(queue)))
-            length, held, delayed, dead = pipe.execute()
-        return QueueCounts(queue, length, max(0, held - length), delayed, dead)
-
-    def waiting(self, queue: str, offset: int, limit: int) -> list[QueuedMessage]:
-        """The next ``limit`` messages in run order, from ``offset``: LRANGE + HMGET, no scan."""
-        if limit <= 0:
-            return []
-        key = self._broker.key
-        ids = self._broker.client.lrange(key(queue), offset, offset + limit - 1)
-        if not ids:
-            return []
-        found = []
-        for data in self._broker.client.hmget(key(f"{queue}.msgs"), ids):
-            if data is not None:
-                message = Message.decode(data)  # type: ignore[arg-type]
-                found.append(QueuedMessage(message.message_id, message.actor_name, message.message_timestamp))
-        return found
 
     def holds(self, queue: str, redis_message_ids: Sequence[str]) -> list[bool]:
         """Whether each id is in the queue or its delay queue (waiting, delayed or being worked on)."""

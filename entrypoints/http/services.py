@@ -13,11 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
 from adapters.dramatiq.admin import JobAdmin
+from adapters.dramatiq.queue_reader import QueueReader
 from adapters.postgres.accounts import AutocommitSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
+from adapters.postgres.queue_overview import QueueOverviews
+from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
@@ -42,6 +45,8 @@ class WebServices:
     identity: IdentityServices
     jobs: JobRuntime
     job_admin: JobAdmin
+    # Plain asyncpg for the fixed reads of the operator API, in this process's own event loop.
+    raw_pool: RawPool
     # Tests swap in a fixed clock (``replace(services, clock=...)`` in a services factory).
     clock: Clock = field(default_factory=SystemClock)
     rules: ProgrammeRules = field(default_factory=ProgrammeRules)
@@ -89,6 +94,7 @@ class WebServices:
         await self.identity.close()
         await asyncio.to_thread(self.jobs.close)
         await self.redis.aclose()
+        await self.raw_pool.close()
         await self.engine.dispose()
 
 
@@ -103,11 +109,15 @@ def build_web_services(settings: Settings) -> WebServices:
     session_factory = build_session_factory(engine)
     jobs = build_job_runtime(settings, job_manager)
     job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
+    redis = build_redis(settings.require_redis_url())
+    # A few connections: these are short reads, and every connection counts against Postgres.
+    raw_pool = RawPool(settings.require_database_url(), size=5)
     return WebServices(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        redis=build_redis(settings.require_redis_url()),
+        redis=redis,
+        raw_pool=raw_pool,
         identity=build_identity_services(settings),
         rules=settings.programme_rules(),
         jobs=jobs,
@@ -116,5 +126,7 @@ def build_web_services(settings: Settings) -> WebServices:
             session_factory=session_factory,
             broker=jobs.broker,
             queue_names=job_manager.queue_names,
+            reader=QueueReader(redis),
+            overviews=QueueOverviews(raw_pool),
         ),
     )
