@@ -8,7 +8,8 @@ What one run does:
 
 1. starts embedded Postgres and Redis in a temporary directory and applies the migrations;
 2. for each server (uvicorn, granian) and worker count: starts the bare app
-   (``bench/bare_app.py``), measures ``GET /`` and ``GET /health``, stops it; then starts
+   (``bench/bare_app.py``), measures ``GET /``, ``GET /health`` and ``GET /jobs/queue-info`` (with
+   ``QUEUED_JOBS`` jobs waiting, as in the issue's measurement), stops it; then starts
    ``python -m entrypoints.cli run`` with ``LOG_LEVEL=WARNING`` and again with ``LOG_LEVEL=INFO``
    (one JSON access line per request, as in production) and measures the same two paths;
 3. stops everything it started, prints a Markdown table and writes JSON to ``bench/results/``.
@@ -46,6 +47,7 @@ from bench.harness import (
 )
 
 API_KEY = "bench-key-0123456789abcdef"
+QUEUED_JOBS = 7
 ORIGINAL_FLASK_HEALTH = 2900.0  # req/s, the original Flask app's /health (gunicorn, 2 workers)
 
 
@@ -75,9 +77,10 @@ def measure(base: str, group: int, case: Case, *, threads: int, duration: str, w
     move req/s a lot, but the CPU our process spends on one request hardly.
     """
     url = base + case.path
-    wrk(url, threads=threads, connections=case.connections, duration=warmup)
+    headers = [f"X-API-Key: {API_KEY}"]  # the job API needs it; the other paths ignore it
+    wrk(url, threads=threads, connections=case.connections, duration=warmup, headers=headers)
     cpu_before = group_cpu_seconds(group)
-    sample = wrk(url, threads=threads, connections=case.connections, duration=duration)
+    sample = wrk(url, threads=threads, connections=case.connections, duration=duration, headers=headers)
     cpu = group_cpu_seconds(group) - cpu_before
     sample["server_cpu_us_per_request"] = cpu / max(sample.get("requests", 1), 1) * 1e6
     sample["load_1min"] = round(os.getloadavg()[0], 2)
@@ -100,6 +103,41 @@ def measure(base: str, group: int, case: Case, *, threads: int, duration: str, w
     )
 
 
+def queue_jobs(database_url: str, redis_url: str, count: int) -> None:
+    """``count`` jobs waiting in the default queue, each with its record, as an enqueue leaves them."""
+    import asyncio
+    from uuid import uuid4
+
+    import redis
+
+    from adapters.dramatiq.messages import job_message
+    from adapters.dramatiq.queue_reader import queue_keys
+    from adapters.postgres.new_jobs import NewJob, NewJobWriter
+    from adapters.postgres.raw_pool import RawPool
+
+    now = datetime.now(UTC)
+    args: list[object] = [0, False]
+    jobs = [
+        NewJob(uuid4(), "example_job", "default", args, {}, "queued", None, now, now) for _ in range(count)
+    ]
+
+    async def write_records() -> None:
+        pool = RawPool(database_url)
+        try:
+            await asyncio.gather(*(NewJobWriter(pool).insert(job) for job in jobs))
+        finally:
+            await pool.close()
+
+    asyncio.run(write_records())
+    queue_key, messages_key, _, _ = queue_keys("default")
+    client = redis.Redis.from_url(redis_url)
+    for job in jobs:
+        message = job_message(str(job.id), job.name, "default", job.args, {})
+        client.hset(messages_key, str(job.id), message.encode())
+        client.rpush(queue_key, str(job.id))
+    client.close()
+
+
 def run(args: argparse.Namespace) -> list[Case]:
     """Per server and worker count, start every app variant at once (idle ones cost nothing), then
     take the samples round-robin, so that a noisy neighbour on the machine hits all variants alike."""
@@ -115,6 +153,7 @@ def run(args: argparse.Namespace) -> list[Case]:
     try:
         with EmbeddedPostgres(scratch / "postgres") as postgres, EmbeddedRedis(scratch / "redis") as redis:
             upgrade(postgres.url)
+            queue_jobs(postgres.url, redis.url, QUEUED_JOBS)
             # Production refuses to start without a way to verify Clerk tokens; no request here
             # carries one, so a throwaway key is enough.
             base_env = server_env(
@@ -218,7 +257,7 @@ def main() -> None:
     parser.add_argument("--servers", type=_csv(str), default=["uvicorn", "granian"])
     parser.add_argument("--workers", type=_csv(int), default=[1, 2])
     parser.add_argument("--log-levels", type=_csv(str), default=["WARNING", "INFO"])
-    parser.add_argument("--paths", type=_csv(str), default=["/", "/health"])
+    parser.add_argument("--paths", type=_csv(str), default=["/", "/health", "/jobs/queue-info"])
     parser.add_argument("--connections", type=_csv(int), default=[64])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="Samples per case (median reported).")

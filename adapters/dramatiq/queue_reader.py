@@ -24,7 +24,7 @@ from adapters.dramatiq.messages import QueueCounts, QueuedMessage
 # KEYS: per queue, the queue list, its message hash, the delay queue's hash, the dead-letter zset.
 # ARGV: offset, limit. Returns per queue {llen, hlen msgs, hlen delayed, zcard dead, {bodies...}};
 # a message id whose body is gone (acked meanwhile) comes back as nil and is skipped.
-_READ_QUEUES = """
+READ_QUEUES_SCRIPT = """
 local offset = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local out = {}
@@ -58,7 +58,7 @@ class QueueReader:
 
     def __init__(self, redis: Redis, namespace: str = NAMESPACE) -> None:
         self._namespace = namespace
-        self._script = redis.register_script(_READ_QUEUES)
+        self._script = redis.register_script(READ_QUEUES_SCRIPT)
 
     async def read(
         self, queues: Sequence[str], *, offset: int, limit: int

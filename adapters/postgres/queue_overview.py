@@ -15,7 +15,7 @@ from uuid import UUID
 from adapters.postgres.raw_pool import RawPool
 from domain.jobs import JobStatus
 
-_OVERVIEW = """
+OVERVIEW_STATEMENT = """
 SELECT queue, count(*) AS scheduled, NULL::uuid AS id, NULL::text AS status, NULL::timestamptz AS created_at
   FROM jobs WHERE status = 'scheduled' GROUP BY queue
 UNION ALL
@@ -43,7 +43,7 @@ class QueueOverviews:
         ids = [parsed for parsed in map(_uuid, job_ids) if parsed is not None]
         scheduled: dict[str, int] = {}
         jobs: dict[str, JobSummary] = {}
-        for row in await self._pool.fetch(_OVERVIEW, ids):
+        for row in await self._pool.fetch(OVERVIEW_STATEMENT, ids):
             if row["id"] is None:
                 scheduled[row["queue"]] = row["scheduled"]
             else:
