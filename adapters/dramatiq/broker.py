@@ -11,6 +11,14 @@
    worker) rather than by Dramatiq's 0.1 % chance per call, so a job whose worker was SIGKILLed
    runs again a predictable time after its worker went silent.
 4. Acknowledgements from the worker threads share one Redis round trip (``grouped_acks.py``).
+
+This is the one module that touches Dramatiq's private parts, and they are fenced here on purpose:
+it subclasses ``_RedisConsumer`` (its ``ack`` and ``__next__``, and the attributes they read),
+replaces ``RedisBroker._dispatch`` (the ``do_*`` commands) and calls its ``dispatch.lua`` with the
+same eight arguments in the same order, and relies on the Redis key layout (``<queue>``,
+``<queue>.msgs``, ``.DQ``, ``.XQ``) that ``queue_reader.py`` and ``messages.py`` read. Dramatiq is
+pinned; ``tests/unit/test_dramatiq_contract.py`` and the stock-broker canary in
+``tests/integration/test_queue_reader.py`` fail, naming what moved, if an upgrade changes any of it.
 """
 
 from __future__ import annotations

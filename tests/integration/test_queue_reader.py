@@ -12,8 +12,11 @@ from uuid import uuid4
 
 import pytest
 import redis as sync_redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.message import Message
 from redis.asyncio import Redis
 
+from adapters.dramatiq.broker import NAMESPACE
 from adapters.dramatiq.messages import job_message
 from adapters.dramatiq.queue_reader import QueueReader, queue_keys
 from adapters.postgres.new_jobs import NewJob, NewJobWriter
@@ -132,3 +135,19 @@ async def test_scheduled_counts_and_the_records_of_a_page_in_one_statement(pool:
         str(started.id): JobStatus.STARTED,
     }
     assert all(summary.created_at == now for summary in overview.jobs.values())
+
+
+async def test_what_dramatiqs_own_enqueue_writes_is_what_queue_info_reads(
+    redis: Redis, redis_url: str
+) -> None:
+    # A canary for the key layout queue_keys() spells: Dramatiq's stock broker writes, we read.
+    stock = RedisBroker(url=redis_url, namespace=NAMESPACE, middleware=[])
+    try:
+        now = Message(queue_name="default", actor_name="tests.add", args=(1,), kwargs={}, options={})
+        later = Message(queue_name="default", actor_name="tests.add", args=(2,), kwargs={}, options={})
+        stock.enqueue(now)
+        stock.enqueue(later, delay=60_000)
+        [(counts, page)] = await QueueReader(redis).read(["default"], offset=0, limit=10)
+    finally:
+        stock.close()
+    assert (counts.length, counts.delayed, [m.job_id for m in page]) == (1, 1, [now.message_id])
