@@ -25,10 +25,12 @@ from domain.programme.config import (
 )
 from entrypoints import clerk_settings
 from entrypoints.clerk_settings import sign_in_problem
+from entrypoints.dev_urls import running_dev_urls
 
 AppEnv = Literal["development", "testing", "staging", "production"]
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".cap-data"
 
 
 class SettingsError(Exception):
@@ -49,7 +51,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     frontend_url: str = "http://localhost:5173"
     business_timezone: str = "America/Denver"
-    cap_data_dir: Path = PROJECT_ROOT / ".cap-data"
+    cap_data_dir: Path = DEFAULT_DATA_DIR
     log_level: str = "INFO"
     max_request_body_bytes: int = 1_048_576
     clerk_jwt_key: str | None = None
@@ -74,13 +76,21 @@ class Settings:
 
     def require_database_url(self) -> str:
         if not self.database_url:
-            raise SettingsError("DATABASE_URL: not set (expected postgresql+asyncpg://user@host/db)")
+            raise SettingsError(self._not_set("DATABASE_URL", "postgresql+asyncpg://user@host/db"))
         return self.database_url
 
     def require_redis_url(self) -> str:
         if not self.redis_url:
-            raise SettingsError("REDIS_URL: not set (expected redis://host:6379/0)")
+            raise SettingsError(self._not_set("REDIS_URL", "redis://host:6379/0"))
         return self.redis_url
+
+    def _not_set(self, name: str, example: str) -> str:
+        if self.app_env == "development":
+            return (
+                f"{name}: not set, and no `cap-portal dev` is running for CAP_DATA_DIR={self.cap_data_dir}"
+                f" (start `cap-portal dev` in another terminal, or set {name}={example})"
+            )
+        return f"{name}: not set (expected {example})"
 
     def programme_rules(self) -> ProgrammeRules:
         """The programme's rules as the domain takes them."""
@@ -97,9 +107,21 @@ class Settings:
             raise SettingsError(problem)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Read the environment (over ``.env`` values) and validate every variable."""
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    *,
+    find_dev: bool | None = None,
+) -> Settings:
+    """Read the environment (over ``.env`` values) and validate every variable.
+
+    In development, a DATABASE_URL or REDIS_URL that is not set comes from the `cap-portal dev`
+    running for CAP_DATA_DIR, if one is (``find_dev``; by default only when reading the real
+    environment, so tests that pass ``environ`` never pick up a developer's running system).
+    """
     raw = _merged_environment(environ, env_file)
+    if find_dev if find_dev is not None else environ is None:
+        raw = _with_running_dev_urls(raw)
     values: dict[str, Any] = {}
     for name, parse in _PARSERS.items():
         text = raw.get(name, "").strip()
@@ -112,6 +134,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     settings = Settings(**_renamed(values))
     _check_required(settings)
     return settings
+
+
+def _with_running_dev_urls(raw: dict[str, str]) -> dict[str, str]:
+    if raw.get("APP_ENV", "development").strip() not in ("", "development"):
+        return raw
+    if raw.get("DATABASE_URL", "").strip() and raw.get("REDIS_URL", "").strip():
+        return raw
+    data_dir = Path(raw["CAP_DATA_DIR"]) if raw.get("CAP_DATA_DIR", "").strip() else DEFAULT_DATA_DIR
+    urls = running_dev_urls(data_dir)
+    found = {"DATABASE_URL": urls.get("database_url", ""), "REDIS_URL": urls.get("redis_url", "")}
+    return {**{k: v for k, v in found.items() if v}, **{k: v for k, v in raw.items() if v.strip()}}
 
 
 def _merged_environment(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:

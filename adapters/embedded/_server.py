@@ -40,6 +40,7 @@ class EmbeddedServer(ABC):
         self._lock = DirectoryLock(self._data_dir / lock_name)
         self._stop_on_exit = stop_on_exit
         self._port: int | None = None
+        self._last_port: int | None = None  # a restart tries it first, so clients keep their URL
 
     @property
     def url(self) -> str:
@@ -52,7 +53,11 @@ class EmbeddedServer(ABC):
         return self._data_dir
 
     def start(self) -> str:
-        """Start the server (keeping what an earlier run saved) and return its URL."""
+        """Start the server (keeping what an earlier run saved) and return its URL.
+
+        After a stop (or a crash followed by stop()), start() tries the port it had before, so
+        processes holding the old URL reconnect to the restarted server.
+        """
         if self._port is not None:
             return self.url
         self._data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +65,7 @@ class EmbeddedServer(ABC):
         try:
             self._prepare()
             self._port = self._launch()
+            self._last_port = self._port
             if self._stop_on_exit:
                 atexit.register(self.stop)
             self._after_start()
@@ -67,6 +73,10 @@ class EmbeddedServer(ABC):
             self.stop()
             raise
         return self.url
+
+    def running(self) -> bool:
+        """Whether the server this instance started is still alive (False once it died or stopped)."""
+        return self._port is not None and self._alive()
 
     def stop(self) -> None:
         """Stop the server; safe to call twice, and a no-op when this instance never started it."""
@@ -89,8 +99,8 @@ class EmbeddedServer(ABC):
         self.stop()
 
     def _launch(self) -> int:
-        for _ in range(_PORT_ATTEMPTS):
-            port = free_tcp_port()
+        for attempt in range(_PORT_ATTEMPTS):
+            port = self._last_port if attempt == 0 and self._last_port is not None else free_tcp_port()
             offset = log_offset(self._log)
             failure = self._start_on(port)
             if failure is None:
@@ -117,3 +127,7 @@ class EmbeddedServer(ABC):
 
     @abstractmethod
     def _shut_down(self) -> None: ...
+
+    @abstractmethod
+    def _alive(self) -> bool:
+        """Whether the server process is still running."""

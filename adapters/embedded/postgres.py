@@ -205,6 +205,9 @@ class EmbeddedPostgres(EmbeddedServer):
         if result.returncode != 0 and self._server_running():
             raise EmbeddedServerError(f"could not stop Postgres in {self._pgdata}:\n{result.stdout}")
 
+    def _alive(self) -> bool:
+        return self._server_running()
+
     def _server_running(self) -> bool:
         pid = read_pid(self._pgdata / "postmaster.pid")
         if pid is None:

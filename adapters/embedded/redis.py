@@ -66,6 +66,9 @@ class EmbeddedRedis(EmbeddedServer):
         if process is not None:
             _stop_child(process)
 
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def _clear_leftover_server(self) -> None:
         """Stop a server that a dead run left on this directory (we hold its lock, so it is an orphan)."""
         pid = read_pid(self._pid_file)

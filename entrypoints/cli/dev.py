@@ -1,7 +1,8 @@
 """`cap-portal dev`: the whole system on one machine, with embedded Postgres and Redis.
 
 Starts the embedded servers (unless DATABASE_URL / REDIS_URL are set), applies migrations, then
-runs web, worker and scheduler as separate processes with prefixed logs. Ctrl-C stops it all.
+runs web, worker and scheduler as separate supervised processes (restarted when they die) with
+prefixed logs. Ctrl-C stops it all; a second Ctrl-C stops it at once.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from subprocess import PIPE, STDOUT, Popen, TimeoutExpired
-from typing import IO
 
 import click
 
 from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, public_pem
 from adapters.postgres.migrations import upgrade
+from entrypoints import dev_urls
+from entrypoints.cli.supervisor import GaveUp, Supervisor
 from entrypoints.settings import Settings, load_settings
 
 PROCESSES = ("web", "worker", "scheduler")
@@ -34,32 +35,67 @@ DEV_DATABASE_URL_FILE = "dev-database-url"
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="API port.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dev(port: int, host: str) -> None:
-    """Run web, worker and scheduler on embedded Postgres and Redis (no Docker needed)."""
-    settings = load_settings()
+    """Run web, worker and scheduler on embedded Postgres and Redis (no Docker needed).
+
+    Supervised: a child that dies is restarted (with backoff), so is a dead embedded server.
+    Ctrl-C (or SIGTERM) stops everything; a second one stops it at once.
+    """
+    # Never the URLs of another running `dev`: this one starts (or is given) its own.
+    settings = load_settings(find_dev=False)
     data_dir = settings.cap_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    stopping = threading.Event()
+    stopping, hurry = threading.Event(), threading.Event()
+
+    def on_signal(*_: object) -> None:
+        if stopping.is_set():
+            hurry.set()
+        stopping.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
-    with _dependencies(settings, data_dir) as env:
+        signal.signal(signum, on_signal)
+    supervisor = Supervisor(_say)
+    failed: str | None = None
+    with _dependencies(settings, data_dir, supervisor) as env:
         _say("applying migrations")
         upgrade(env["DATABASE_URL"])
         env["API_KEY"] = env.get("API_KEY") or _dev_api_key(data_dir)
         env.update(dev_sign_in(settings, data_dir))
-        with _processes(env, host, port) as children:
-            _wait_until_ready(host, port, children, stopping)
-            if not stopping.is_set():
-                _print_ready(host, port, env)
-            _supervise(children, stopping)
+        env.setdefault("LOG_FORMAT", "console")
+        for name, args in _commands(host, port).items():
+            supervisor.add_child(name, [sys.executable, "-m", "entrypoints.cli", *args], env)
+        base = f"http://{host}:{port}"
+        urls = {"api_url": base, "database_url": env["DATABASE_URL"], "redis_url": env["REDIS_URL"]}
+        supervisor.start_all()
+        try:
+            with dev_urls.published(data_dir, urls):
+                _wait_until_ready(f"{base}/health", supervisor, stopping)
+                if not stopping.is_set():
+                    _print_ready(base, env)
+                supervisor.run(stopping)
+        except GaveUp as exc:
+            failed = str(exc)
+            _say(failed)
+        finally:
+            supervisor.stop_all(STOP_GRACE_SECONDS, hurry)
     _say("stopped")
+    if failed:
+        sys.exit(1)
 
 
 def _say(message: str) -> None:
     click.echo(f"{'dev':<9} | {message}", err=True)
 
 
+def _commands(host: str, port: int) -> dict[str, list[str]]:
+    return {
+        "web": ["run", "--host", host, "--port", str(port)],
+        "worker": ["worker"],
+        "scheduler": ["scheduler"],
+    }
+
+
 @contextlib.contextmanager
-def _dependencies(settings: Settings, data_dir: Path) -> Iterator[dict[str, str]]:
+def _dependencies(settings: Settings, data_dir: Path, supervisor: Supervisor) -> Iterator[dict[str, str]]:
     """Use the configured URLs, or start embedded servers under CAP_DATA_DIR for what is missing."""
     from adapters.embedded.postgres import EmbeddedPostgres
     from adapters.embedded.redis import EmbeddedRedis
@@ -71,21 +107,25 @@ def _dependencies(settings: Settings, data_dir: Path) -> Iterator[dict[str, str]
             env["DATABASE_URL"] = settings.database_url
         else:
             _say(f"starting embedded Postgres in {data_dir / 'postgres'}")
-            env["DATABASE_URL"] = stack.enter_context(EmbeddedPostgres(data_dir / "postgres")).url
+            postgres = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
+            env["DATABASE_URL"] = postgres.url
+            supervisor.watch_server("Postgres", postgres)
             stack.enter_context(_published_database_url(data_dir, env["DATABASE_URL"]))
         if settings.redis_url:
             env["REDIS_URL"] = settings.redis_url
         else:
             _say(f"starting embedded Redis in {data_dir / 'redis'}")
-            env["REDIS_URL"] = stack.enter_context(EmbeddedRedis(data_dir / "redis")).url
+            redis = stack.enter_context(EmbeddedRedis(data_dir / "redis"))
+            env["REDIS_URL"] = redis.url
+            supervisor.watch_server("Redis", redis)
         yield env
         _say("stopping embedded servers")
 
 
 @contextlib.contextmanager
 def _published_database_url(data_dir: Path, url: str) -> Iterator[None]:
-    """$CAP_DATA_DIR/dev-database-url while the embedded server runs (its port changes at every start),
-    so commands in another terminal can reach it: DATABASE_URL=$(cat .cap-data/dev-database-url)."""
+    """$CAP_DATA_DIR/dev-database-url while the embedded server runs (kept for scripts that read it;
+    commands of ours find the running system through dev-urls.json by themselves)."""
     path = data_dir / DEV_DATABASE_URL_FILE
     path.write_text(url + "\n")
     try:
@@ -117,55 +157,14 @@ def dev_sign_in(settings: Settings, data_dir: Path) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def _processes(env: dict[str, str], host: str, port: int) -> Iterator[dict[str, Popen[str]]]:
-    commands = {
-        "web": ["run", "--host", host, "--port", str(port)],
-        "worker": ["worker"],
-        "scheduler": ["scheduler"],
-    }
-    children: dict[str, Popen[str]] = {}
-    try:
-        for name, args in commands.items():
-            children[name] = _spawn(name, args, env)
-        yield children
-    finally:
-        _stop_all(children)
-
-
-def _spawn(name: str, args: list[str], env: dict[str, str]) -> Popen[str]:
-    # New session: Ctrl-C reaches only this supervisor, which then stops the children in order.
-    child = Popen(
-        [sys.executable, "-m", "entrypoints.cli", *args],
-        env=env,
-        stdout=PIPE,
-        stderr=STDOUT,
-        text=True,
-        bufsize=1,
-        start_new_session=True,
-    )
-    threading.Thread(target=_relay, args=(name, child.stdout), daemon=True).start()
-    return child
-
-
-def _relay(name: str, stream: IO[str] | None) -> None:
-    if stream is None:
-        return
-    for line in stream:
-        sys.stdout.write(f"{name:<9} | {line}")
-        sys.stdout.flush()
-
-
-def _wait_until_ready(
-    host: str, port: int, children: dict[str, Popen[str]], stopping: threading.Event
-) -> None:
+def _wait_until_ready(health_url: str, supervisor: Supervisor, stopping: threading.Event) -> None:
+    """Until the API answers healthy (the supervisor keeps restarting what dies meanwhile)."""
     deadline = time.monotonic() + 60
     while not stopping.is_set() and time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children.values()):
+        if _answers_healthy(health_url):
             return
-        if _answers_healthy(f"http://{host}:{port}/health"):
-            return
-        time.sleep(0.3)
+        supervisor.check_once()
+        stopping.wait(0.3)
 
 
 def _answers_healthy(url: str) -> bool:
@@ -176,38 +175,15 @@ def _answers_healthy(url: str) -> bool:
         return False
 
 
-def _print_ready(host: str, port: int, env: dict[str, str]) -> None:
-    base = f"http://{host}:{port}"
+def _print_ready(base: str, env: dict[str, str]) -> None:
     _say(f"ready: API {base}/  health {base}/health  docs {base}/schema")
     _say(f"database {env['DATABASE_URL']}  redis {env['REDIS_URL']}")
     _say(
         f"API key for X-API-Key: {env['API_KEY'][:4]}… (full key in {env['CAP_DATA_DIR']}/dev-api-key"
         " unless API_KEY is set)  — press Ctrl-C to stop"
     )
+    _say("other terminals: cap-portal commands find this system by themselves (CAP_DATA_DIR/dev-urls.json)")
     _say("sign in: cap-portal dev-token --user-id user_me  (then POST /admin/accounts to give it roles)")
-
-
-def _supervise(children: dict[str, Popen[str]], stopping: threading.Event) -> None:
-    while not stopping.wait(0.5):
-        for name, child in children.items():
-            if child.poll() is not None:
-                _say(f"{name} exited with code {child.returncode}; stopping everything")
-                stopping.set()
-                break
-
-
-def _stop_all(children: dict[str, Popen[str]]) -> None:
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for name, child in children.items():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except TimeoutExpired:
-            _say(f"{name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
-            child.kill()
-            child.wait()
 
 
 COMMANDS = [dev]

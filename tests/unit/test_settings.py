@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -116,3 +118,36 @@ def test_the_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "cap-portal: configuration error: API_KEY: required when APP_ENV is staging"
     ]
+
+
+def test_in_development_a_missing_url_says_how_to_find_the_system(tmp_path: Path) -> None:
+    settings = Settings(cap_data_dir=tmp_path)
+    with pytest.raises(SettingsError) as raised:
+        settings.require_database_url()
+    message = str(raised.value)
+    assert message.startswith("DATABASE_URL: not set, and no `cap-portal dev` is running for CAP_DATA_DIR=")
+    assert "set DATABASE_URL=postgresql+asyncpg://" in message
+    assert "\n" not in message
+
+
+def _published(tmp_path: Path, pid: int) -> None:
+    (tmp_path / "dev-urls.json").write_text(
+        json.dumps({"pid": pid, "database_url": "postgresql+asyncpg://u@h:1/d", "redis_url": "redis://h:2/0"})
+    )
+
+
+def test_urls_of_a_dev_that_is_gone_are_not_used(tmp_path: Path) -> None:
+    _published(tmp_path, 2**31 - 1)  # above any pid_max: no such process
+    settings = load_settings({"CAP_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env", find_dev=True)
+    assert (settings.database_url, settings.redis_url) == (None, None)
+
+
+def test_a_live_process_that_is_not_dev_is_not_taken_for_it(tmp_path: Path) -> None:
+    _published(tmp_path, os.getpid())  # pytest: alive, but not `cap-portal dev`
+    settings = load_settings({"CAP_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env", find_dev=True)
+    assert settings.database_url is None
+
+
+def test_settings_passed_in_never_look_for_a_running_dev_by_default(tmp_path: Path) -> None:
+    _published(tmp_path, os.getpid())
+    assert load_settings({"CAP_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env").database_url is None
