@@ -68,6 +68,9 @@ class Settings:
     job_redelivery_seconds: int = 60
     scheduler_reconcile_seconds: int = 30
     job_relay_after_seconds: int = 10
+    # A process that only sends jobs gives up on a Redis that does not answer after this long (the row
+    # is committed; the relay sends it later), so a hung Redis cannot hold a request.
+    job_send_timeout_seconds: int = 2
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -279,4 +282,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "JOB_REDELIVERY_SECONDS": _positive_int,
     "SCHEDULER_RECONCILE_SECONDS": _positive_int,
     "JOB_RELAY_AFTER_SECONDS": _positive_int,
+    "JOB_SEND_TIMEOUT_SECONDS": _positive_int,
 }

@@ -50,11 +50,15 @@ class JobBroker(RedisBroker):
         url: str,
         heartbeat_timeout_ms: int = 60_000,
         middleware: Sequence[Middleware] | None = None,
+        socket_timeout: float = 10,
     ) -> None:
         super().__init__(  # type: ignore[no-untyped-call]
-            # Timeouts: a Redis that does not answer fails a send instead of hanging the caller;
-            # the read timeout stays above the consumers' longest BLPOP (the worker timeout).
-            connection_pool=redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10),
+            # Timeouts: a Redis that does not answer fails a send instead of hanging the caller. A
+            # worker's read timeout stays above its consumers' longest BLPOP (the worker timeout);
+            # processes that only send pass a shorter one.
+            connection_pool=redis.ConnectionPool.from_url(
+                url, socket_connect_timeout=2, socket_timeout=socket_timeout
+            ),
             namespace=NAMESPACE,
             heartbeat_timeout=heartbeat_timeout_ms,
             middleware=[m() for m in default_middleware] if middleware is None else list(middleware),

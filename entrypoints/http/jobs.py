@@ -156,11 +156,15 @@ async def delete_schedule(state: State, schedule_id: FromPath[str]) -> dict[str,
 
 
 @post("/example-job", status_code=202, summary="Enqueue the demo job (fail=true makes it raise)")
-async def enqueue_example_job(data: JSONBody[ExampleJobRequest]) -> dict[str, Any]:
-    if data.delay_seconds > 0:
-        job_id = example_job.delay_in(timedelta(seconds=data.delay_seconds), data.sleep_time, data.fail)
-    else:
-        job_id = example_job.delay(data.sleep_time, data.fail)
+async def enqueue_example_job(state: State, data: JSONBody[ExampleJobRequest]) -> dict[str, Any]:
+    # In a unit of work: the row is written on this loop's session and the message sent after the
+    # commit off the loop, so neither Postgres nor a slow Redis ever blocks other requests.
+    async with _services(state).unit_of_work() as uow:
+        if data.delay_seconds > 0:
+            job_id = example_job.delay_in(timedelta(seconds=data.delay_seconds), data.sleep_time, data.fail)
+        else:
+            job_id = example_job.delay(data.sleep_time, data.fail)
+        await uow.commit()
     return {"message": "Example job enqueued", "job_id": job_id}
 
 

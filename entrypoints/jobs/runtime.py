@@ -60,6 +60,7 @@ def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool =
         url=settings.require_redis_url(),
         heartbeat_timeout_ms=settings.job_redelivery_seconds * 1000,
         middleware=middleware,
+        socket_timeout=10 if worker else settings.job_send_timeout_seconds,
     )
     queue = OutboxJobQueue(
         broker=broker,
