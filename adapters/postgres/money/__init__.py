@@ -1,0 +1,1 @@
+"""Money on Postgres: the ledger, payment settings, allocation fundings and the sandbox gateway's books."""

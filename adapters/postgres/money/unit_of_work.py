@@ -1,0 +1,48 @@
+"""Money's unit of work: the programme's, with the ledger, payment settings and fundings in the same session
+(so an allocation, its funding row and its ledger transaction commit together or not at all)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from adapters.postgres.money.fundings import PostgresFundings
+from adapters.postgres.money.ledger import PostgresLedger
+from adapters.postgres.money.settings import PostgresPaymentSettings
+from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
+
+if TYPE_CHECKING:
+    from domain.money.ports import MoneyUnitOfWork
+
+
+class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
+    _money: tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings] | None = None
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        session = self.session
+        self._money = (PostgresLedger(session), PostgresPaymentSettings(session), PostgresFundings(session))
+        return self
+
+    @property
+    def _open_money(self) -> tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings]:
+        if self._money is None or self._repositories is None:
+            raise RuntimeError("the unit of work is not open; use `async with uow:`")
+        return self._money
+
+    @property
+    def ledger(self) -> PostgresLedger:
+        return self._open_money[0]
+
+    @property
+    def payment_settings(self) -> PostgresPaymentSettings:
+        return self._open_money[1]
+
+    @property
+    def fundings(self) -> PostgresFundings:
+        return self._open_money[2]
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_port(uow: SqlAlchemyMoneyUnitOfWork) -> MoneyUnitOfWork:
+        return uow

@@ -1,0 +1,146 @@
+"""Money's ports: the ledger (our books), the payment gateway (who moves the money) and the records.
+
+Every money-moving gateway call takes an idempotency key derived from our own record: the gateway moves
+the money at most once per key and answers a repeated call with the first transfer's id, so a retry after
+a crash (or a timeout whose outcome we never saw) is always safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.money.funding import AllocationFunding
+from domain.money.ledger import Account, AccountLine, LedgerTransaction, RecordedTransaction
+from domain.money.wallet_details import WalletHolder
+from domain.money.wallets import FamilyPaymentSettings, Instrument, ProviderPaymentSettings
+from domain.programme.ports import ProgrammeUnitOfWork
+
+
+class Ledger(Protocol):
+    async def record(self, transaction: LedgerTransaction) -> RecordedTransaction:
+        """Records a balanced transaction in the unit of work, or returns the one its idempotency key
+        already recorded (``newly_recorded`` False). ``IdempotencyKeyReused`` when that one moved
+        something else; ``WalletOverdrawn`` when a wallet would go below zero (nothing is kept)."""
+        ...
+
+    async def balance(self, account: Account) -> int:
+        """The account's balance in cents (0 for an account with no entries)."""
+        ...
+
+    async def balances(self, accounts: Sequence[Account]) -> dict[Account, int]:
+        """Each named account's balance, in one query."""
+        ...
+
+    async def statement(self, account: Account, *, limit: int = 200) -> list[AccountLine]:
+        """The account's lines, oldest first, with the running balance."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    transfer_id: str  # the gateway's id for the move
+
+
+@dataclass(frozen=True, slots=True)
+class WalletState:
+    """What the gateway reports for one of its users."""
+
+    balance_cents: int
+    card: Instrument | None
+    ach: Instrument | None
+
+
+@dataclass(frozen=True, slots=True)
+class AchInvitation:
+    instrument: Instrument
+    invite_sent_to: str | None
+
+
+class PaymentGateway(Protocol):
+    """What the programme needs from a money mover. Failures raise ``GatewayDeclined`` (a refusal:
+    retrying will not help) or ``GatewayUnavailable`` (outcome unknown: retry with the same key)."""
+
+    async def ensure_wallet(self, holder: WalletHolder) -> str:
+        """The gateway's user id for the holder: found by email when it exists, created otherwise."""
+        ...
+
+    async def fund_family_wallet(self, user_id: str, amount_cents: int, *, idempotency_key: str) -> Transfer:
+        """Programme balance → the family's wallet."""
+        ...
+
+    async def transfer_to_provider(
+        self, family_user_id: str, provider_user_id: str, amount_cents: int, *, idempotency_key: str
+    ) -> Transfer:
+        """Family wallet → provider wallet."""
+        ...
+
+    async def pay_out_by_card(
+        self, provider_user_id: str, card_id: str, amount_cents: int, *, idempotency_key: str
+    ) -> Transfer:
+        """Provider wallet → the provider's card."""
+        ...
+
+    async def pay_out_by_ach(
+        self, provider_user_id: str, amount_cents: int, *, idempotency_key: str
+    ) -> Transfer:
+        """Provider wallet → the provider's bank (same-day ACH)."""
+        ...
+
+    async def reclaim(self, family_user_id: str, amount_cents: int, *, idempotency_key: str) -> Transfer:
+        """Family wallet → programme balance."""
+        ...
+
+    async def wallet_state(self, user_id: str) -> WalletState: ...
+
+    async def create_card(self, user_id: str) -> Instrument:
+        """A virtual card for the provider, funded with nothing."""
+        ...
+
+    async def start_ach_linking(self, user_id: str) -> AchInvitation:
+        """Invites the provider to link a bank account; the instrument is pending until they do."""
+        ...
+
+
+class PaymentSettingsRepository(Protocol):
+    async def family(self, family_id: str) -> FamilyPaymentSettings | None: ...
+    async def families(self, family_ids: Sequence[str]) -> dict[str, FamilyPaymentSettings]: ...
+    async def provider(self, provider_id: str) -> ProviderPaymentSettings | None: ...
+    async def providers(self, provider_ids: Sequence[str]) -> dict[str, ProviderPaymentSettings]: ...
+    async def provider_for_update(self, provider_id: str) -> ProviderPaymentSettings | None: ...
+    async def save_family(self, settings: FamilyPaymentSettings) -> None:
+        """Inserts or updates the family's one row (unique per family)."""
+        ...
+
+    async def save_provider(self, settings: ProviderPaymentSettings) -> None:
+        """Inserts or updates the provider's one row (unique per provider)."""
+        ...
+
+    async def families_without_wallet(self, *, limit: int) -> list[str]:
+        """Families that have no gateway user yet (no row, or a row without one)."""
+        ...
+
+    async def providers_without_wallet(self, *, limit: int) -> list[str]: ...
+
+
+class FundingRepository(Protocol):
+    async def claim(self, funding: AllocationFunding) -> AllocationFunding:
+        """The allocation's one funding row, inserted if absent (a unique constraint decides who
+        inserts), then locked until the unit of work ends: concurrent funders of one allocation wait."""
+        ...
+
+    async def get(self, allocation_id: int) -> AllocationFunding | None: ...
+    async def save(self, funding: AllocationFunding) -> None: ...
+    async def unfunded(self, *, limit: int) -> list[AllocationFunding]:
+        """Allocations with a non-zero budget whose funding has not succeeded (no row yet, or pending)."""
+        ...
+
+
+class MoneyUnitOfWork(ProgrammeUnitOfWork, Protocol):
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def payment_settings(self) -> PaymentSettingsRepository: ...
+    @property
+    def fundings(self) -> FundingRepository: ...
