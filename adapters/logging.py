@@ -1,4 +1,4 @@
-"""Structured (JSON lines) logging with a correlation id on every line.
+"""Structured (JSON lines) logging with a correlation id on every line; readable lines in a terminal.
 
 The correlation id is a request id in the web process and a job id in the worker; it lives in
 a context variable so it follows the request or job through every await.
@@ -74,6 +74,42 @@ class JsonFormatter(logging.Formatter):
             self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
         return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
+
+
+class ConsoleFormatter(JsonFormatter):
+    """One readable line per record for a terminal (``LOG_FORMAT=console``, what `cap-portal dev` uses):
+    ``12:00:00.123 INFO  cap_portal.access: request  method=GET path=/health status=200``.
+
+    The process is not repeated: `dev` prefixes every line with it. A traceback follows on its own
+    lines. It is a JsonFormatter so the access log's fast path (:func:`info_fields`) applies as well.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        line = self._line(record.created, record.levelname, record.name, record.getMessage(), fields)
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line += f" request_id={request_id}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+    def format_fields(self, logger_name: str, message: str, fields: dict[str, Any]) -> str:
+        line = self._line(time.time(), "INFO", logger_name, message, fields)
+        request_id = request_id_var.get()
+        return f"{line} request_id={request_id}" if request_id else line
+
+    def _line(
+        self, created: float, level: str, logger_name: str, message: str, fields: dict[str, Any]
+    ) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(created)) + f".{int((created % 1) * 1000):03d}"
+        extras = "".join(f" {key}={_console_value(value)}" for key, value in fields.items())
+        return f"{clock} {level:<7} {logger_name}: {message}{'  ' if extras else ''}{extras.lstrip()}"
+
+
+def _console_value(value: Any) -> str:
+    text = str(value)
+    return repr(text) if not text or any(c.isspace() for c in text) else text
 
 
 def stamp_request_ids() -> None:
@@ -194,12 +230,14 @@ def _skip_unused_record_fields() -> None:
     logging.logMultiprocessing = False
 
 
-def configure_logging(process_name: str, level: str = "INFO") -> None:
-    """Send every logger (ours, the server's, the libraries') through one JSON handler on stderr."""
+def configure_logging(process_name: str, level: str = "INFO", log_format: str = "json") -> None:
+    """Send every logger (ours, the server's, the libraries') through one handler on stderr:
+    JSON lines (production), or readable lines for a terminal (``log_format="console"``)."""
     stamp_request_ids()
     _skip_unused_record_fields()
     handler = BatchedStreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(process_name))
+    formatter = ConsoleFormatter if log_format == "console" else JsonFormatter
+    handler.setFormatter(formatter(process_name))
     root = logging.getLogger()
     for replaced in root.handlers:
         if isinstance(replaced, BatchedStreamHandler):

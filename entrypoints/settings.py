@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from adapters.clerk.backend_api import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
+from adapters.clerk.defaults import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
 from domain.programme.config import (
     DEFAULT_MAX_ALLOCATION_CENTS,
     DEFAULT_MAX_CHILDREN_PER_PROVIDER,
@@ -26,15 +26,14 @@ from domain.programme.config import (
 from entrypoints import clerk_settings
 from entrypoints.clerk_settings import sign_in_problem
 from entrypoints.dev_urls import running_dev_urls
+from entrypoints.settings_errors import SettingsError
+
+__all__ = ["APP_ENVS", "AppEnv", "Settings", "SettingsError", "load_settings"]
 
 AppEnv = Literal["development", "testing", "staging", "production"]
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".cap-data"
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +52,8 @@ class Settings:
     business_timezone: str = "America/Denver"
     cap_data_dir: Path = DEFAULT_DATA_DIR
     log_level: str = "INFO"
+    # json: one JSON object per line (production); console: readable lines (what `dev` uses).
+    log_format: Literal["json", "console"] = "json"
     max_request_body_bytes: int = 1_048_576
     clerk_jwt_key: str | None = None
     clerk_jwks_url: str | None = None
@@ -247,6 +248,12 @@ def _iso_date(text: str) -> date:
     raise ValueError(f"must be a date YYYY-MM-DD, got {text!r}")
 
 
+def _log_format(text: str) -> str:
+    if text not in ("json", "console"):
+        raise ValueError(f"must be json or console, got {text!r}")
+    return text
+
+
 def _log_level(text: str) -> str:
     level = text.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -267,6 +274,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "BUSINESS_TIMEZONE": _timezone,
     "CAP_DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
+    "LOG_FORMAT": _log_format,
     "MAX_REQUEST_BODY_BYTES": _positive_int,
     "DATABASE_POOL_SIZE": _positive_int,
     "CLERK_JWT_KEY": clerk_settings.pem_public_key,

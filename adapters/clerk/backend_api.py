@@ -18,8 +18,6 @@ from domain.identity.model import DirectoryUser
 
 logger = logging.getLogger("cap_portal.clerk")
 
-DEFAULT_API_URL = "https://api.clerk.com/v1"
-
 
 def primary_email(user: Mapping[str, Any]) -> str | None:
     """The user's primary email address from a Clerk User object (API response or webhook data)."""

@@ -1,26 +1,81 @@
-"""`cap-portal`: the one console command (web, worker, scheduler, dev, migrations, shells)."""
+"""`cap-portal`: the one console command (web, worker, scheduler, dev, migrations, shells).
+
+Each subcommand's module is imported only when that subcommand runs: `cap-portal --help` and
+`cap-portal dev-token` must not pay for litestar, advanced-alchemy, alembic and the job stack
+(seconds without cached bytecode). The help lines are listed here for the same reason; a test
+checks them against the commands' own docstrings.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from entrypoints.cli import allocations, db, dev, dev_token, import_command, processes, shell
-from entrypoints.settings import SettingsError
+# name -> (module, attribute, the one line `--help` shows)
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("entrypoints.cli.processes", "run", "Run the web API server."),
+    "worker": ("entrypoints.cli.processes", "worker", "Run the background job worker (Dramatiq)."),
+    "scheduler": (
+        "entrypoints.cli.processes",
+        "scheduler",
+        "Run the delayed/cron job scheduler (one leads; others stand by).",
+    ),
+    "dev": (
+        "entrypoints.cli.dev",
+        "dev",
+        "Run web, worker and scheduler on embedded Postgres and Redis (no Docker needed).",
+    ),
+    "dev-token": (
+        "entrypoints.cli.dev_token",
+        "dev_token",
+        "Print a development session token for `Authorization: Bearer …`.",
+    ),
+    "db": ("entrypoints.cli.db", "db", "Database migrations (alembic)."),
+    "shell": (
+        "entrypoints.cli.shell",
+        "shell",
+        "A Python shell with settings, the database session factory and the use cases loaded.",
+    ),
+    "db-shell": ("entrypoints.cli.shell", "db_shell", "Open psql on the configured database."),
+    "import": (
+        "entrypoints.cli.import_command",
+        "import_file",
+        "Import families, providers and provider↔child links from FILE (.json or .csv).",
+    ),
+    "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module when the subcommand is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module, attribute, _ = SUBCOMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_line) for name, (_, _, help_line) in sorted(SUBCOMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """CAP Colorado Childcare Portal backend."""
 
 
-for module in (processes, dev, dev_token, db, shell, import_command, allocations):
-    for command in module.COMMANDS:
-        cli.add_command(command)
-
-
 def main() -> None:
+    from entrypoints.settings_errors import SettingsError
+
     try:
         cli(standalone_mode=True)
     except SettingsError as exc:

@@ -28,7 +28,7 @@ def run(host: str, port: int, workers: int, server: Server) -> None:
     settings.require_database_url()
     settings.require_redis_url()
     settings.require_sign_in()
-    configure_logging("web", settings.log_level)
+    configure_logging("web", settings.log_level, settings.log_format)
     serve(APP_FACTORY, host=host, port=port, workers=workers, server=server)
 
 
@@ -98,7 +98,10 @@ def worker(
     settings = load_settings()  # fail fast, with one clear line, before any process forks
     settings.require_database_url()
     settings.require_redis_url()
-    arguments = ["entrypoints.jobs.worker_boot", *modules, "--processes", str(processes)]
+    # Dramatiq's own main process (its boot line, its supervision of the worker processes) logs
+    # through our handler too, not through a basicConfig of its own.
+    configure_logging("worker", settings.log_level, settings.log_format)
+    arguments = ["entrypoints.jobs.worker_boot", *modules, "--processes", str(processes), "--skip-logging"]
     arguments += ["--threads", str(threads), "--worker-shutdown-timeout", str(shutdown_grace * 1000)]
     if queues:
         arguments += ["--queues", *queues]
@@ -125,7 +128,7 @@ def scheduler(modules: tuple[str, ...]) -> None:
 
 def start_process(name: str, settings: Settings) -> logging.Logger:
     """What every process does first: structured logs, then Sentry (before anything can fail)."""
-    configure_logging(name, settings.log_level)
+    configure_logging(name, settings.log_level, settings.log_format)
     init_sentry(
         dsn=settings.sentry_dsn,
         environment=settings.app_env,

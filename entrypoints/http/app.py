@@ -39,7 +39,7 @@ def create_app(
     """
     settings = settings or load_settings()
     if configure_process:
-        configure_logging("web", settings.log_level)
+        configure_logging("web", settings.log_level, settings.log_format)
         init_sentry(
             dsn=settings.sentry_dsn,
             environment=settings.app_env,

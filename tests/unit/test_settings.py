@@ -151,3 +151,10 @@ def test_a_live_process_that_is_not_dev_is_not_taken_for_it(tmp_path: Path) -> N
 def test_settings_passed_in_never_look_for_a_running_dev_by_default(tmp_path: Path) -> None:
     _published(tmp_path, os.getpid())
     assert load_settings({"CAP_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env").database_url is None
+
+
+def test_log_format_is_json_unless_console_is_asked_for(tmp_path: Path) -> None:
+    assert load_settings({}, env_file=tmp_path / ".env").log_format == "json"
+    assert load_settings({"LOG_FORMAT": "console"}, env_file=tmp_path / ".env").log_format == "console"
+    with pytest.raises(SettingsError, match=r"^LOG_FORMAT: must be json or console"):
+        load_settings({"LOG_FORMAT": "pretty"}, env_file=tmp_path / ".env")
