@@ -76,8 +76,9 @@ async def test_a_delayed_job_due_while_the_scheduler_was_down_runs_once_after_re
     scheduler = start("scheduler", env)
     try:
         await eventually(lambda: scheduler_leads(database_url), what="scheduler leads")
-        job_id = test_jobs.count_run.delay_in(timedelta(seconds=2), "restart")
         assert stop(scheduler) == 0
+        # Delayed only once the scheduler is gone: a slow stop cannot dispatch it first.
+        job_id = test_jobs.count_run.delay_in(timedelta(seconds=2), "restart")
         await eventually(
             lambda: _past(datetime.now(UTC) + timedelta(seconds=-3), database_url, job_id), what="due"
         )
