@@ -32,7 +32,7 @@ from entrypoints.bulk_import.records import (
     Rejection,
     duplicates_rejected,
     guess_key,
-    schema_error,
+    schema_rejection,
     to_record,
 )
 from entrypoints.http.programme.admin_schemas import ChildIn, FamilyIn, GuardianIn
@@ -66,15 +66,28 @@ def read_csv(text: str, kind: Kind) -> list[ImportRecord]:
     records: list[ImportRecord] = []
     for row in reader:
         at = f"line {reader.line_num}"
+        width = len(reader.fieldnames or [])
         if None in row:  # more cells than the header has columns
-            records.append(
-                ImportRecord(kind, at, "?", rejection=Rejection(at, None, "more cells than columns"))
-            )
+            message = f"more cells than columns ({width + len(row[None])} cells, {width} columns)"
+            records.append(ImportRecord(kind, at, _key_of_row(row), rejection=Rejection(at, None, message)))
+            continue
+        if None in row.values():  # fewer: a cell left out shifts every later one into the wrong column
+            given = sum(value is not None for value in row.values())
+            message = f"fewer cells than columns ({given} cells, {width} columns): write empty cells as ,,"
+            records.append(ImportRecord(kind, at, _key_of_row(row), rejection=Rejection(at, None, message)))
             continue
         cells = {k.strip(): v.strip() for k, v in row.items() if v is not None and v.strip()}
         lines.append((reader.line_num, cells))
     records += _families(lines) if kind is Kind.FAMILIES else [_flat_record(kind, line) for line in lines]
     return duplicates_rejected(sorted(records, key=lambda r: _first_line(r.at)))
+
+
+def _key_of_row(row: dict[Any, Any]) -> str:
+    """What to call a line that could not be read: its external id, when its first cells hold one."""
+    cells = {k.strip(): v.strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+    if "family_external_id" in cells:
+        return cells["family_external_id"] or "?"
+    return guess_key(cells)
 
 
 def _check_header(header: list[str], kind: Kind) -> None:
@@ -99,9 +112,9 @@ def _flat_record(kind: Kind, line: Line) -> ImportRecord:
     at = f"line {number}"
     try:
         body = msgspec.convert(cells, BODY_TYPES[kind], strict=False)
-    except msgspec.ValidationError as exc:
-        column, message = schema_error(exc)
-        return ImportRecord(kind, at, guess_key(cells), rejection=Rejection(at, column, message))
+    except msgspec.ValidationError:
+        rejection = schema_rejection(kind, at, cells, lambda name: (at, name), strict=False)
+        return ImportRecord(kind, at, guess_key(cells), rejection=rejection)
     return to_record(kind, at, body, locate=lambda name: (at, name))
 
 
@@ -179,12 +192,9 @@ def _family_record(family: _FamilyLines) -> ImportRecord:
         return ImportRecord(Kind.FAMILIES, family.at, family.external_id, rejection=family.conflict)
     try:
         body = msgspec.convert(family.body(), FamilyIn, strict=False)
-    except msgspec.ValidationError as exc:
-        name, message = schema_error(exc)
-        at, column = family.locate(name)
-        return ImportRecord(
-            Kind.FAMILIES, family.at, family.external_id, rejection=Rejection(at, column, message)
-        )
+    except msgspec.ValidationError:
+        rejection = schema_rejection(Kind.FAMILIES, family.at, family.body(), family.locate, strict=False)
+        return ImportRecord(Kind.FAMILIES, family.at, family.external_id, rejection=rejection)
     return to_record(Kind.FAMILIES, family.at, body, locate=family.locate)
 
 

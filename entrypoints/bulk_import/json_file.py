@@ -16,10 +16,9 @@ from entrypoints.bulk_import.records import (
     ImportFileError,
     ImportRecord,
     Kind,
-    Rejection,
     duplicates_rejected,
     guess_key,
-    schema_error,
+    schema_rejection,
     to_record,
 )
 
@@ -49,7 +48,7 @@ def read_json(text: str, kinds: tuple[Kind, ...] = tuple(Kind)) -> list[ImportRe
 def _record(kind: Kind, at: str, item: Any) -> ImportRecord:
     try:
         body = msgspec.convert(item, BODY_TYPES[kind])
-    except msgspec.ValidationError as exc:
-        field, message = schema_error(exc)
-        return ImportRecord(kind, at, guess_key(item), rejection=Rejection(at, field, message))
+    except msgspec.ValidationError:
+        rejection = schema_rejection(kind, at, item, lambda name: (at, name), strict=True)
+        return ImportRecord(kind, at, guess_key(item), rejection=rejection)
     return to_record(kind, at, body)

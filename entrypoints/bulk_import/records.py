@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from entrypoints.bulk_import.problems import problems_of
 from entrypoints.http.programme.admin_schemas import FamilyIn, ProviderIn, Text
 
 
@@ -64,14 +64,22 @@ class ImportRecord:
         return Rejection(at, where, message)
 
 
-def schema_error(exc: msgspec.ValidationError) -> tuple[str | None, str]:
-    """msgspec's "Expected `int`, got `str` - at `$.children[0].size`" as (field path, message)."""
-    message, _, where = str(exc).partition(" - at `$")
-    path = where.rstrip("`").lstrip(".")
-    named = re.search(r"field `([^`]+)`", message)  # unknown / missing fields name themselves
-    if named:
-        path = f"{path}.{named[1]}" if path else named[1]
-    return path or None, message
+def schema_rejection(kind: Kind, at: str, item: Any, locate: Locate, *, strict: bool) -> Rejection:
+    """Every problem that keeps ``item`` from being a ``kind`` record, in one rejection.
+
+    One problem: ``line 3: child_dob: must be a date YYYY-MM-DD``. Several: ``lines 2-4:`` then each
+    ``[line N: ]column: problem``, separated by ``; `` (a person fixes them all in one go).
+    """
+    found = problems_of(BODY_TYPES[kind], item, strict=strict)
+    placed = [(*locate(path), message) for path, message in found]
+    if len(placed) == 1:
+        where, column, message = placed[0]
+        return Rejection(where, column, message)
+    parts = [
+        (f"{where}: " if where != at else "") + (f"{column}: " if column else "") + message
+        for where, column, message in placed
+    ]
+    return Rejection(at, None, "; ".join(parts))
 
 
 MISSING_EXTERNAL_ID = "required for import: a repeated import finds the record by it"

@@ -58,11 +58,11 @@ def test_a_bad_json_item_is_rejected_alone_with_its_position_and_field() -> None
 
     assert [r.at for r in records if r.body is not None] == ["families[0]"]
     assert rejections(records) == [
-        Rejection("providers[0]", "type", "Invalid enum value 'nanny'"),
-        Rejection("providers[1]", None, "Expected `object`, got `str`"),
-        Rejection("families[1]", "children[0].dob", "Invalid RFC3339 encoded date"),
-        Rejection("families[2]", "shoe_size", "Object contains unknown field `shoe_size`"),
-        Rejection("links[0]", "child_external_id", "Object missing required field `child_external_id`"),
+        Rejection("providers[0]", "type", "must be one of ffn, lhb, center"),
+        Rejection("providers[1]", None, "must be an object"),
+        Rejection("families[1]", "children[0].dob", "must be a date YYYY-MM-DD"),
+        Rejection("families[2]", "shoe_size", "not a known field"),
+        Rejection("links[0]", "child_external_id", "required"),
     ]
     assert [r.key for r in records if r.rejection] == ["prov-a", "?", "fam-b", "fam-c", "prov-a ↔ ?"]
 
@@ -164,8 +164,8 @@ def test_a_bad_family_line_names_its_line_and_column() -> None:
     refused = rejections(read_csv(text, Kind.FAMILIES))
 
     assert refused == [
-        Rejection("line 3", "child_dob", "Invalid RFC3339 encoded date"),
-        Rejection("line 4", "child_payment_enabled", "Expected `bool`, got `str`"),
+        Rejection("line 3", "child_dob", "must be a date YYYY-MM-DD"),
+        Rejection("line 4", "child_payment_enabled", "must be true or false"),
         Rejection(
             "line 6",
             "guardian_first_name",
@@ -202,14 +202,12 @@ def test_provider_and_link_lines() -> None:
     )
     assert [r.body.payment_enabled for r in providers if isinstance(r.body, ProviderIn)] == [True]
     assert rejections(providers) == [
-        Rejection("line 3", "type", "Invalid enum value 'nanny'"),
-        Rejection("line 4", None, "more cells than columns"),
+        Rejection("line 3", "type", "must be one of ffn, lhb, center"),
+        Rejection("line 4", None, "more cells than columns (6 cells, 5 columns)"),
     ]
     links = read_csv("provider_external_id,child_external_id\nprov-1,kid-1\nprov-1,\n", Kind.LINKS)
     assert [r.body for r in links if r.body] == [LinkIn("prov-1", "kid-1")]
-    assert rejections(links) == [
-        Rejection("line 3", "child_external_id", "Object missing required field `child_external_id`")
-    ]
+    assert rejections(links) == [Rejection("line 3", "child_external_id", "required")]
 
 
 @pytest.mark.parametrize(
@@ -230,3 +228,44 @@ def test_an_unknown_or_missing_column_refuses_the_whole_file(text: str, kind: Ki
     with pytest.raises(ImportFileError) as refused:
         read_csv(text, kind)
     assert says in str(refused.value)
+
+
+def test_a_line_with_too_few_cells_is_refused_not_shifted() -> None:
+    # The line: one cell short, so every later value would land in the wrong column.
+    text = FAMILY_HEADER + "h-7,en,Bob,Smith,h-c7,Tim,Smith,2021-01-01,true,100000\n"
+
+    (record,) = read_csv(text, Kind.FAMILIES)
+
+    assert record.body is None
+    assert record.key == "h-7"
+    assert record.rejection == Rejection(
+        "line 2", None, "fewer cells than columns (10 cells, 11 columns): write empty cells as ,,"
+    )
+
+
+def test_every_problem_of_a_record_is_said_at_once_in_the_programmes_words() -> None:
+    text = FAMILY_HEADER + (
+        "fam-1,xx,Ana,Diaz,,kid-1,Sam,Diaz,2021-05-40,true,\nfam-1,xx,Ana,Diaz,,kid-2,Max,Diaz,,maybe,lots\n"
+    )
+
+    (record,) = read_csv(text, Kind.FAMILIES)
+
+    assert record.key == "fam-1"
+    assert str(record.rejection) == (
+        "lines 2-3: line 2: child_dob: must be a date YYYY-MM-DD; "
+        "line 3: child_payment_enabled: must be true or false; "
+        "line 3: child_monthly_allocation_cents: must be a whole number; "
+        "family_language: must be one of en, es, ru, ar"
+    )
+
+
+def test_json_records_get_every_problem_too() -> None:
+    provider = {"external_id": "p-1", "name": "n" * 201, "type": "nanny", "colour": "red"}
+    text = json.dumps({"providers": [provider]})
+
+    (record,) = read_json(text)
+
+    assert str(record.rejection) == (
+        "providers[0]: colour: not a known field; name: must be at most 200 characters;"
+        " type: must be one of ffn, lhb, center"
+    )
