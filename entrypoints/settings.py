@@ -73,6 +73,32 @@ class Settings:
     # is committed; the relay sends it later), so a hung Redis cannot hold a request.
     job_send_timeout_seconds: int = 2
 
+    def redacted(self) -> dict[str, str]:
+        """Every setting by its variable name, secrets hidden: safe to print or log."""
+        shown: dict[str, str] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            name = "API_KEY" if item.name == "api_keys" else item.name.upper()
+            if value is None or value == ():
+                shown[name] = ""
+            elif not item.repr:  # the secrets: declared with repr=False
+                count = f"{len(value)} key{'' if len(value) == 1 else 's'}"
+                shown[name] = f"(set, hidden; {count})" if name == "API_KEY" else "(set, hidden)"
+            elif isinstance(value, tuple):
+                shown[name] = ",".join(value)
+            elif isinstance(value, str) and "://" in value:
+                shown[name] = _without_password(value)
+            elif name == "CLERK_JWT_KEY":
+                shown[name] = "(a PEM public key)"
+            else:
+                shown[name] = str(value)
+        return shown
+
+    def __repr__(self) -> str:
+        # Written by hand (dataclass keeps it): the generated one showed the database password.
+        inner = ", ".join(f"{name.lower()}={value!r}" for name, value in self.redacted().items() if value)
+        return f"Settings({inner})"
+
     @property
     def allowed_origins(self) -> list[str]:
         """CORS origins; the frontend's own origin when none are listed."""
@@ -109,6 +135,16 @@ class Settings:
         problem = sign_in_problem(self)
         if problem:
             raise SettingsError(problem)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    hidden = f"{user}:***@{host}" if parts.password is not None else f"***@{host}"
+    return parts._replace(netloc=hidden).geturl()
 
 
 def load_settings(

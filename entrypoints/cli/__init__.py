@@ -32,6 +32,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "dev_token",
         "Print a development session token for `Authorization: Bearer …`.",
     ),
+    "config": (
+        "entrypoints.cli.config",
+        "config",
+        "Print the settings (secrets hidden); --check also tries them.",
+    ),
     "db": ("entrypoints.cli.db", "db", "Database migrations (alembic)."),
     "shell": (
         "entrypoints.cli.shell",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from entrypoints.cli.db import next_revision_id
 from entrypoints.cli.shell import psql_arguments
 from tests.infrastructure import scratch_database
 
@@ -25,13 +26,31 @@ def _cap_portal(database_url: str, *args: str, cwd: Path) -> subprocess.Complete
 
 def test_upgrade_current_history_and_downgrade(postgres_server_url: str, tmp_path: Path) -> None:
     with scratch_database(postgres_server_url) as url:
-        assert _cap_portal(url, "db", "upgrade", cwd=tmp_path).returncode == 0
+        upgraded = _cap_portal(url, "db", "upgrade", cwd=tmp_path)
+        assert upgraded.returncode == 0
+        assert upgraded.stdout.startswith("database at ")
+        assert upgraded.stdout.rstrip().endswith("(head) (was empty (no migration applied))")
         current = _cap_portal(url, "db", "current", cwd=tmp_path)
         assert "(head)" in current.stdout
         history = _cap_portal(url, "db", "history", cwd=tmp_path)
         assert "0001_baseline" in history.stdout
-        assert _cap_portal(url, "db", "downgrade", "base", cwd=tmp_path).returncode == 0
+        again = _cap_portal(url, "db", "upgrade", cwd=tmp_path)
+        assert "(was" not in again.stdout  # nothing to do, and it says where the database is
+        nonsense = _cap_portal(url, "db", "downgrade", "nonsense", cwd=tmp_path)
+        assert nonsense.returncode == 2
+        assert nonsense.stderr.count("\n") == 1, nonsense.stderr
+        assert nonsense.stderr.startswith("cap-portal db: ")
+        assert "nonsense" in nonsense.stderr
+        down = _cap_portal(url, "db", "downgrade", "base", cwd=tmp_path)
+        assert down.returncode == 0
+        assert down.stdout.startswith("database at empty (no migration applied) (was ")
         assert "(head)" not in _cap_portal(url, "db", "current", cwd=tmp_path).stdout
+
+
+def test_a_new_migration_is_numbered_like_the_others() -> None:
+    existing = ["0001_baseline", "0002_jobs", "0007_ledger_and_wallets", "__init__"]
+    assert next_revision_id("Add care-day notes!", existing) == "0008_add_care_day_notes"
+    assert next_revision_id("x" * 60, []) == "0001_" + "x" * 40
 
 
 def test_psql_arguments_keep_the_password_out_of_argv() -> None:

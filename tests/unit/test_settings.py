@@ -158,3 +158,19 @@ def test_log_format_is_json_unless_console_is_asked_for(tmp_path: Path) -> None:
     assert load_settings({"LOG_FORMAT": "console"}, env_file=tmp_path / ".env").log_format == "console"
     with pytest.raises(SettingsError, match=r"^LOG_FORMAT: must be json or console"):
         load_settings({"LOG_FORMAT": "pretty"}, env_file=tmp_path / ".env")
+
+
+def test_no_secret_shows_in_the_settings_repr(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql+asyncpg://cap:pg-secret@db/cap_portal",
+            "REDIS_URL": "redis://:redis-secret@cache:6379/0",
+            "SENTRY_DSN": "https://dsn-secret@o1.ingest.sentry.io/5",
+            "API_KEY": "api-key-secret-0123456789",
+        },
+        env_file=tmp_path / ".env",
+    )
+    shown = repr(settings)
+    for secret in ("pg-secret", "redis-secret", "dsn-secret", "api-key-secret"):
+        assert secret not in shown
+    assert "postgresql+asyncpg://cap:***@db/cap_portal" in shown

@@ -1,0 +1,97 @@
+"""`cap-portal config [--check]`: the settings as this process sees them, and whether they work.
+
+Without --check it prints every setting by its variable name (secrets hidden). With --check it also
+asks what the web process asks at start (database, Redis, sign-in), then reaches Postgres (and says
+whether its migrations are at head) and Redis, each within a few seconds; exit 2 on any problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+PROBE_SECONDS = 5.0
+
+
+@click.command("config")
+@click.option(
+    "--check", is_flag=True, help="Also check what the processes need and reach Postgres and Redis."
+)
+def config(check: bool) -> None:
+    """Print the settings (secrets hidden); --check also tries them."""
+    settings = load_settings()
+    for name, value in settings.redacted().items():
+        click.echo(f"{name}={value}")
+    if not check:
+        return
+    results = _checks(settings)
+    click.echo("")
+    for ok, line in results:
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {line}")
+    if not all(ok for ok, _ in results):
+        sys.exit(2)
+
+
+def _checks(settings: Settings) -> list[tuple[bool, str]]:
+    results: list[tuple[bool, str]] = []
+    for what, require in (
+        ("database", settings.require_database_url),
+        ("redis", settings.require_redis_url),
+        ("sign-in", settings.require_sign_in),
+    ):
+        try:
+            require()
+        except SettingsError as exc:
+            results.append((False, f"{what}: {exc}"))
+    if settings.database_url:
+        results.append(asyncio.run(_reach_postgres(settings.database_url)))
+    if settings.redis_url:
+        results.append(asyncio.run(_reach_redis(settings.redis_url)))
+    return results
+
+
+async def _reach_postgres(url: str) -> tuple[bool, str]:
+    import asyncpg
+    from alembic.script import ScriptDirectory
+
+    from adapters.postgres.migrations import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    try:
+        connection = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=PROBE_SECONDS)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return False, f"postgres: cannot connect ({exc})"
+    try:
+        try:
+            rows = await connection.fetch("SELECT version_num FROM alembic_version")
+        except asyncpg.UndefinedTableError:
+            rows = []
+    finally:
+        await connection.close()
+    at = {row["version_num"] for row in rows}
+    if at != heads:
+        shown = ", ".join(sorted(at)) or "no migration applied"
+        head = ", ".join(sorted(heads))
+        return False, f"postgres: reachable, but at {shown}, not head {head}: run cap-portal db upgrade"
+    return True, f"postgres: reachable, migrations at head ({', '.join(sorted(heads))})"
+
+
+async def _reach_redis(url: str) -> tuple[bool, str]:
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(url, socket_timeout=PROBE_SECONDS, socket_connect_timeout=PROBE_SECONDS)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        return False, f"redis: cannot reach it ({exc})"
+    finally:
+        await client.aclose()
+    return True, "redis: reachable"
+
+
+COMMANDS = [config]
