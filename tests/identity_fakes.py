@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from domain.errors import Conflict, DependencyUnavailable
 from domain.identity.model import Account, DirectoryUser, PendingAccount
 
@@ -47,8 +50,10 @@ class FakeAccounts:
         self.seen_writes += 1
         self.accounts[clerk_user_id] = account
 
-    async def add_pending(self, pending: PendingAccount) -> None:
-        self.pending[pending.email] = pending
+    async def add_pending(self, pending: PendingAccount) -> PendingAccount:
+        stored = replace(pending, created_at=datetime.now(UTC))
+        self.pending[pending.email] = stored
+        return stored
 
     async def take_pending(self, email: str) -> PendingAccount | None:
         return self.pending.pop(email, None)

@@ -112,16 +112,18 @@ class SqlAlchemyAccounts:
         await self._session.flush()
         return _account(row)
 
-    async def add_pending(self, pending: PendingAccount) -> None:
+    async def add_pending(self, pending: PendingAccount) -> PendingAccount:
+        row = PendingAccountRow(email=pending.email, roles=sorted(pending.roles))
         try:
             async with self._session.begin_nested():
-                self._session.add(PendingAccountRow(email=pending.email, roles=sorted(pending.roles)))
+                self._session.add(row)
         except IntegrityError:
             raise Conflict(
                 f"An account for {pending.email} is already waiting.",
                 code="duplicate_pending_account",
                 details={"email": pending.email},
             ) from None
+        return PendingAccount(row.email, frozenset(Role(v) for v in row.roles), row.created_at)
 
     async def take_pending(self, email: str) -> PendingAccount | None:
         row = (

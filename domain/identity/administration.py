@@ -68,9 +68,9 @@ async def create_pending_account(
     """An account waiting for the person to sign up; linked when Clerk reports that email."""
     pending = PendingAccount(email=checked_email(email), roles=parse_roles(roles))
     async with uow:
-        await accounts.add_pending(pending)
+        stored = await accounts.add_pending(pending)
         await uow.commit()
-    return pending
+    return stored
 
 
 async def find_account(uow: UnitOfWork, accounts: AccountRepository, clerk_user_id: str) -> Account:

@@ -42,8 +42,9 @@ class AccountRepository(Protocol):
         """Store changes to an existing account; returns it as stored (timestamps filled)."""
         ...
 
-    async def add_pending(self, pending: PendingAccount) -> None:
-        """Store a pending account; raises ``Conflict`` if one waits for that email."""
+    async def add_pending(self, pending: PendingAccount) -> PendingAccount:
+        """Store a pending account and return it as stored (with its created_at); raises
+        ``Conflict`` if one waits for that email."""
         ...
 
     async def take_pending(self, email: str) -> PendingAccount | None:

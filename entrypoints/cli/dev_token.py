@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import click
 
+from adapters.clerk.dev_directory import record_email
 from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, mint_dev_token, public_pem
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
 @click.command("dev-token")
 @click.option("--user-id", required=True, help="The Clerk-style user id to sign in as (user_…).")
-@click.option("--email", default=None, help="Put an email claim in the token (informative only).")
+@click.option(
+    "--email",
+    default=None,
+    help="The user's email: in the token, and in the development directory (the account gets it).",
+)
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 24 * 60))
 def dev_token(user_id: str, email: str | None, minutes: int) -> None:
     """Print a development session token for `Authorization: Bearer …`.
@@ -37,6 +42,8 @@ def dev_token(user_id: str, email: str | None, minutes: int) -> None:
         email=email,
         minutes=minutes,
     )
+    if email:  # the development directory: POST /admin/accounts then finds the account's email
+        record_email(settings.cap_data_dir, user_id, email)
     click.echo(token)
 
 

@@ -102,7 +102,13 @@ async def _create_pending(request: AnyRequest, data: NewAccount) -> Response[Acc
         raise RuleRefused("Give clerk_user_id, or email for a pending account.", code="missing_identity")
     pending = await administration.create_pending_account(uow, accounts, email=data.email, roles=data.roles)
     logger.info("pending account created", extra={"by": operator(request), "roles": sorted(pending.roles)})
-    view = AccountView(clerk_user_id=None, email=pending.email, roles=sorted(pending.roles), status="pending")
+    view = AccountView(
+        clerk_user_id=None,
+        email=pending.email,
+        roles=sorted(pending.roles),
+        status="pending",
+        created_at=pending.created_at,
+    )
     return Response(view, status_code=201)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.clerk.backend_api import ClerkBackendDirectory, DirectoryNotConfigured
+from adapters.clerk.backend_api import ClerkBackendDirectory
 from adapters.clerk.keys import JwksKeys, PemKey, SigningKeys
 from adapters.clerk.session_tokens import ClerkSessionVerifier, SignInNotConfigured
 from adapters.clerk.webhooks import signing_key
 from domain.identity.ports import IdentityDirectory, IdentityVerifier
+from entrypoints.jobs.context import directory_without_clerk
 from entrypoints.settings import Settings
 
 
@@ -47,7 +48,7 @@ def build_identity_services(settings: Settings) -> IdentityServices:
     )
     return IdentityServices(
         verifier=verifier,
-        directory=backend or DirectoryNotConfigured(),
+        directory=backend or directory_without_clerk(settings),
         webhook_key=signing_key(settings.clerk_webhook_secret) if settings.clerk_webhook_secret else None,
         keys=keys,
         backend=backend,

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clerk.backend_api import ClerkBackendDirectory, DirectoryNotConfigured
+from adapters.clerk.dev_directory import DevDirectory
+from adapters.clerk.dev_keys import DEV_ISSUER
 from adapters.clock import SystemClock
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
@@ -25,9 +27,17 @@ from domain.programme.config import ProgrammeRules
 from entrypoints.settings import Settings
 
 
-def build_directory(settings: Settings) -> ClerkBackendDirectory | DirectoryNotConfigured:
+def build_directory(settings: Settings) -> ClerkBackendDirectory | DevDirectory | DirectoryNotConfigured:
     if settings.clerk_secret_key:
         return ClerkBackendDirectory(settings.clerk_api_url, settings.clerk_secret_key)
+    return directory_without_clerk(settings)
+
+
+def directory_without_clerk(settings: Settings) -> DevDirectory | DirectoryNotConfigured:
+    """No CLERK_SECRET_KEY: on `cap-portal dev`'s own signing key, the development directory file
+    (emails from `dev-token --email`); anywhere else, a directory that says it is not configured."""
+    if settings.app_env == "development" and settings.clerk_issuer == DEV_ISSUER:
+        return DevDirectory(settings.cap_data_dir)
     return DirectoryNotConfigured()
 
 

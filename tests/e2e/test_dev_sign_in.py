@@ -49,6 +49,14 @@ def test_dev_token_signs_in_to_cap_portal_dev(tmp_path: Path) -> None:
             {"clerk_user_id": "user_dev", "roles": ["admin"]},
         )
         assert created[0] == 201
+        # --email went to the development directory, so the account has it, and the frontend's
+        # metadata was written there instead of to Clerk.
+        assert (created[1]["email"], created[1]["directory_synced"]) == ("dev@x.org", True)
+        directory = json.loads((tmp_path / "dev-directory.json").read_text())
+        assert directory["user_dev"]["public_metadata"]["types"] == ["admin"]
+        pending = _call(f"{base}/admin/accounts", {"X-API-Key": api_key}, {"email": "later@x.org"})
+        assert pending[0] == 201
+        assert pending[1]["created_at"] is not None
         status, me = _call(f"{base}/auth/me", {"Authorization": f"Bearer {token}"})
         assert (status, me["roles"]) == (200, ["admin"])
         forged = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
