@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 
 from adapters.clerk.webhooks import read_user_event, verify_delivery
 from adapters.postgres.accounts import SqlAlchemyAccounts, SqlAlchemyWebhookLedger
@@ -21,6 +23,7 @@ from domain.identity.directory_events import apply_user_event
 from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.webhooks")
+_MESSAGE_ID = "svix_message_id"
 
 
 class Received(msgspec.Struct):
@@ -28,15 +31,27 @@ class Received(msgspec.Struct):
     outcome: str
 
 
-@post("/webhooks/clerk", status_code=200, summary="Clerk user events (Svix-signed)")
-async def clerk_webhook(request: Request[Any, Any, Any]) -> Received:
-    services = services_of(request)
-    key = services.identity.webhook_key
+async def svix_signed(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the delivery is signed by Clerk (401 otherwise), before its body is looked at."""
+    key = services_of(connection).identity.webhook_key
     if key is None:
         raise DependencyUnavailable("CLERK_WEBHOOK_SECRET is not set.", code="webhook_not_configured")
+    request = cast("Request[Any, Any, Any]", connection)
     body = await request.body()
-    message_id = verify_delivery(key, request.headers, body, now=time.time())
-    event = read_user_event(message_id, body)
+    connection.state[_MESSAGE_ID] = verify_delivery(key, connection.headers, body, now=time.time())
+
+
+@post(
+    "/webhooks/clerk",
+    guards=[svix_signed],
+    opt={"json_body": True},  # the raw body goes through the app's JSON checks (depth, NUL…) too
+    status_code=200,
+    summary="Clerk user events (Svix-signed)",
+)
+async def clerk_webhook(request: Request[Any, Any, Any]) -> Received:
+    services = services_of(request)
+    message_id: str = request.state[_MESSAGE_ID]
+    event = read_user_event(message_id, await request.body())
     uow = services.unit_of_work()
     accounts = SqlAlchemyAccounts(uow)
     outcome = await apply_user_event(

@@ -28,9 +28,9 @@ class Access(Enum):
     ADMIN = "an API key, or a signed-in admin"
     API_KEY = "an API key only"
     WEBHOOK = "a Svix-signed delivery only (nobody here has one)"
-    PROGRAMME = "an API key, or a signed-in account linked to a family or provider, or an admin"
+    PROGRAMME = "a signed-in account linked to a family or provider, or an admin (never an API key)"
     FAMILY = "a signed-in account linked to a family"
-    RATE_SETTER = "an API key, a signed-in admin, or an account linked to a provider"
+    RATE_SETTER = "a signed-in admin, or an account linked to a provider (never an API key)"
     PROVIDER = "a signed-in account linked to a provider"
 
 
@@ -62,7 +62,7 @@ EXPECTED: dict[Access, dict[str, str | int]] = {
     Access.WEBHOOK: dict.fromkeys(CALLERS, 401),
     Access.PROGRAMME: {
         "anonymous": 401,
-        "api_key": ALLOWED,
+        "api_key": 401,  # an API key is never a sign-in on people's routes
         "no_account": 403,
         "family": ALLOWED,
         "provider": ALLOWED,
@@ -71,7 +71,7 @@ EXPECTED: dict[Access, dict[str, str | int]] = {
     },
     Access.RATE_SETTER: {
         "anonymous": 401,
-        "api_key": ALLOWED,
+        "api_key": 401,
         "no_account": 403,
         "family": 403,
         "provider": ALLOWED,
@@ -157,9 +157,9 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/payment-rates/{NO_ID}/{NO_ID}",
         None,
     ),
-    ("POST", "/care-days"): (Access.PROGRAMME, "/care-days", CARE_DAY),
-    ("PUT", "/care-days/{care_day_id:int}"): (Access.PROGRAMME, "/care-days/1", {"type": "Full Day"}),
-    ("DELETE", "/care-days/{care_day_id:int}"): (Access.PROGRAMME, "/care-days/1", None),
+    ("POST", "/care-days"): (Access.FAMILY, "/care-days", CARE_DAY),
+    ("PUT", "/care-days/{care_day_id:int}"): (Access.FAMILY, "/care-days/1", {"type": "Full Day"}),
+    ("DELETE", "/care-days/{care_day_id:int}"): (Access.FAMILY, "/care-days/1", None),
     ("GET", "/child/{child_id:str}/allocation/{month:str}/{year:str}"): (
         Access.PROGRAMME,
         f"/child/{NO_ID}/allocation/1/2025",
@@ -231,3 +231,26 @@ async def test_route_admits_exactly_its_callers(
         if status in (401, 403):
             assert response.json()["code"], response.text  # refusals are JSON with a code
     assert outcomes == EXPECTED[access]
+
+
+BAD_BODIES = {
+    "empty": b"",
+    "not JSON": b"{",
+    "not an object": b"[]",
+    "wrong types": b'{"allocation_id": "2", "type": 5}',
+}
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if ROUTES[r][2] is not None], ids=lambda r: f"{r[0]} {r[1]}"
+)
+async def test_sign_in_is_checked_before_the_body(client: Client, route: tuple[str, str]) -> None:
+    """Anonymous with a bad body: the same 401 as with a good one, on every route that takes a body."""
+    access, path, _ = ROUTES[route]
+    if EXPECTED[access]["anonymous"] == ALLOWED:
+        pytest.skip("open to anonymous callers")
+    for name, body in BAD_BODIES.items():
+        for content_type in ("application/json", "text/plain"):
+            headers = {"content-type": content_type}
+            response = await client.request(route[0], path, content=body, headers=headers)
+            assert response.status_code == 401, (name, content_type, response.text)

@@ -54,7 +54,7 @@ CASES: dict[str, tuple[Request, str, tuple[int, int, int, int]]] = {
         OWNER_PROVIDER,
         (401, 403, 404, 201),
     ),
-    "POST /care-days": (lambda h: ("POST", "/care-days", _day(h)), OWNER_FAMILY, (401, 400, 400, 201)),
+    "POST /care-days": (lambda h: ("POST", "/care-days", _day(h)), OWNER_FAMILY, (401, 400, 403, 201)),
     "GET /provider/{id}/allocated_care_days": (
         lambda h: ("GET", f"/provider/{h.provider_id}/allocated_care_days", None),
         OWNER_PROVIDER,
@@ -117,5 +117,5 @@ async def test_only_the_owning_family_changes_its_care_days(
             method, path, headers=headers, **({"json": body} if body else {})
         )
         statuses.append(response.status_code)
-    # The child's own provider does not change the family's schedule either.
-    assert statuses == [401, 404, 404, 404, owner_status]
+    # A provider (even the child's own) is the wrong kind of caller for a family's schedule: 403.
+    assert statuses == [401, 404, 403, 403, owner_status]

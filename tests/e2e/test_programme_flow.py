@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.identity_support import OPERATOR
+from tests.e2e.identity_support import OPERATOR, create_account, signed_in_as
 from tests.e2e.programme_support import FIRST_OPEN_DAY, FULL, HALF, Client, household
 from tests.fake_clerk import FakeClerk
 from tests.tokens import TokenMinter
@@ -185,9 +185,13 @@ async def test_payment_rates_are_set_once_and_read_by_family_and_provider(
         assert read.json()["half_day_rate_cents"] == 5_000
         assert read.json()["full_day_rate_cents"] == 9_000
 
-    # Staff may change them, naming the provider.
+    # A signed-in admin may change them, naming the provider; an API key is not a sign-in here.
     staff = {"half_day_rate_cents": 6_000, "full_day_rate_cents": 9_000, "provider_id": h.provider_id}
-    changed = await programme_client.post(f"/payment-rates/{h.child_id}", json=staff, headers=OPERATOR)
+    by_key = await programme_client.post(f"/payment-rates/{h.child_id}", json=staff, headers=OPERATOR)
+    assert by_key.status_code == 401
+    await create_account(programme_client, "user_staffc", "admin")
+    admin = signed_in_as(minter, "user_staffc")
+    changed = await programme_client.post(f"/payment-rates/{h.child_id}", json=staff, headers=admin)
     assert changed.status_code == 201
     assert changed.json()["half_day_rate_cents"] == 6_000
 

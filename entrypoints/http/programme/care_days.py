@@ -16,7 +16,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from domain.programme.care_days import CareDayType
 from domain.programme.errors import InvalidField
 from domain.programme.use_cases import care_days, reading
-from entrypoints.http.programme.actors import AnyRequest, programme_actor
+from entrypoints.http.programme.actors import AnyRequest, family_person, programme_actor, programme_person
 from entrypoints.http.programme.views import AllocationJson, CareDayJson, allocation_json, care_day_json
 from entrypoints.http.services import services_of
 
@@ -32,7 +32,12 @@ class CareDayChange(msgspec.Struct, forbid_unknown_fields=True):
     type: CareDayType
 
 
-@post("/care-days", summary="Schedule a care day (or restore a removed one)", status_code=201)
+@post(
+    "/care-days",
+    guards=[family_person],
+    summary="Schedule a care day (or restore a removed one)",
+    status_code=201,
+)
 async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> CareDayJson:
     services, actor = services_of(request), await programme_actor(request)
     ask = care_days.CareDayRequest(data.allocation_id, data.provider_id, data.date, data.type)
@@ -40,7 +45,7 @@ async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> Ca
     return care_day_json(view)
 
 
-@put("/care-days/{care_day_id:int}", summary="Change a care day's type (re-priced)")
+@put("/care-days/{care_day_id:int}", guards=[family_person], summary="Change a care day's type (re-priced)")
 async def change_care_day(
     request: AnyRequest, care_day_id: FromPath[int], data: JSONBody[CareDayChange]
 ) -> CareDayJson:
@@ -50,7 +55,12 @@ async def change_care_day(
     return care_day_json(view)
 
 
-@delete("/care-days/{care_day_id:int}", summary="Remove a care day (soft delete)", status_code=204)
+@delete(
+    "/care-days/{care_day_id:int}",
+    guards=[family_person],
+    summary="Remove a care day (soft delete)",
+    status_code=204,
+)
 async def remove_care_day(request: AnyRequest, care_day_id: FromPath[int]) -> None:
     services, actor = services_of(request), await programme_actor(request)
     await care_days.delete_care_day(services.programme_unit_of_work(), services.calendar, actor, care_day_id)
@@ -62,7 +72,11 @@ def _whole_number(field: str, text: str) -> int:
     return int(text)
 
 
-@get("/child/{child_id:str}/allocation/{month:str}/{year:str}", summary="A child's month: budget and days")
+@get(
+    "/child/{child_id:str}/allocation/{month:str}/{year:str}",
+    guards=[programme_person],
+    summary="A child's month: budget and days",
+)
 async def child_allocation(
     request: AnyRequest,
     child_id: FromPath[str],
@@ -94,7 +108,11 @@ def _query_date(field: str, text: str | None) -> date | None:
     raise InvalidField(field, "must be a date YYYY-MM-DD")
 
 
-@get("/provider/{provider_id:str}/allocated_care_days", summary="The provider's own care days, by child")
+@get(
+    "/provider/{provider_id:str}/allocated_care_days",
+    guards=[programme_person],
+    summary="The provider's own care days, by child",
+)
 async def provider_care_days(
     request: AnyRequest,
     provider_id: FromPath[str],

@@ -19,7 +19,7 @@ from domain.identity.model import Account, Role
 from domain.programme.families import Child
 from domain.programme.providers import Provider
 from domain.programme.use_cases import dashboards
-from entrypoints.http.programme.actors import AnyRequest, family_account, provider_account
+from entrypoints.http.programme.actors import AnyRequest, family_account, programme_person, provider_account
 from entrypoints.http.services import services_of
 
 
@@ -121,19 +121,19 @@ async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
     return _family_home(home, account)
 
 
-@get("/family", summary="The family's home for its first child")
+@get("/family", guards=[programme_person], summary="The family's home for its first child")
 async def family_home(request: AnyRequest) -> FamilyHome:
     return await _home(request, None)
 
 
-@get("/family/default_child_id", summary="The child the family's pages open with")
+@get("/family/default_child_id", guards=[programme_person], summary="The child the family's pages open with")
 async def default_child(request: AnyRequest) -> DefaultChild:
     services = services_of(request)
     actor, _ = await family_account(request)
     return DefaultChild(await dashboards.default_child_id(services.programme_reads(), actor))
 
 
-@get("/family/{child_id:str}", summary="The family's home for one of its children")
+@get("/family/{child_id:str}", guards=[programme_person], summary="The family's home for one of its children")
 async def family_child_home(request: AnyRequest, child_id: FromPath[str]) -> FamilyHome:
     return await _home(request, child_id)
 
@@ -202,7 +202,7 @@ def _provider_home(home: dashboards.ProviderDashboard, account: Account) -> Prov
     )
 
 
-@get("/provider", summary="The provider's home")
+@get("/provider", guards=[programme_person], summary="The provider's home")
 async def provider_home(request: AnyRequest) -> ProviderHome:
     services = services_of(request)
     actor, account = await provider_account(request)

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from domain.errors import Forbidden
 from domain.programme.errors import InvalidField
 from domain.programme.use_cases import rates
-from entrypoints.http.programme.actors import AnyRequest, programme_actor
+from entrypoints.http.programme.actors import AnyRequest, programme_actor, programme_person, rate_setter
 from entrypoints.http.programme.views import PaymentRateJson, payment_rate_json
 from entrypoints.http.services import services_of
 
@@ -25,7 +25,12 @@ class NewRates(msgspec.Struct, forbid_unknown_fields=True):
     provider_id: str | None = None
 
 
-@post("/payment-rates/{child_id:str}", summary="Set the provider's rates for a child", status_code=201)
+@post(
+    "/payment-rates/{child_id:str}",
+    guards=[rate_setter],
+    summary="Set the provider's rates for a child",
+    status_code=201,
+)
 async def set_rates(
     request: AnyRequest, child_id: FromPath[str], data: JSONBody[NewRates]
 ) -> PaymentRateJson:
@@ -50,7 +55,11 @@ async def set_rates(
     return payment_rate_json(rate)
 
 
-@get("/payment-rates/{provider_id:str}/{child_id:str}", summary="A provider's rates for a child")
+@get(
+    "/payment-rates/{provider_id:str}/{child_id:str}",
+    guards=[programme_person],
+    summary="A provider's rates for a child",
+)
 async def read_rates(
     request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]
 ) -> PaymentRateJson:
