@@ -18,7 +18,7 @@ from adapters.sentry import init_sentry
 from entrypoints.http import admin_accounts, clerk_webhooks, identity, jobs, programme, system
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
-from entrypoints.http.json_bodies import check_json_body
+from entrypoints.http.request_checks import check_request
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.services import WebServices, build_web_services
 from entrypoints.settings import Settings, load_settings
@@ -63,7 +63,7 @@ def create_app(
         lifespan=[_closing(services)],
         exception_handlers=EXCEPTION_HANDLERS,
         # After the guards, before any parsing: every route's body is checked in one place.
-        before_request=check_json_body,
+        before_request=check_request,
         cors_config=_cors(settings),
         openapi_config=_openapi(settings),
         request_max_body_size=settings.max_request_body_bytes,

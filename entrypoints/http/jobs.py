@@ -20,7 +20,7 @@ from entrypoints.http.services import WebServices
 from entrypoints.jobs.example import MAX_SLEEP_SECONDS, example_job
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]  # Redis lists: deeper pages are not worth reading
 
 
 class ExampleJobRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -158,3 +158,8 @@ def _nul(path: str) -> RuleRefused:
         code="nul_character",
         details=[{"key": path, "message": "contains \\u0000", "source": "body"}],
     )
+
+
+def takes_json_body(handler: HTTPRouteHandler) -> bool:
+    """Whether the app checks this route's body (tests use it to find every JSON route)."""
+    return bool(BODY_METHODS & set(handler.http_methods)) and _body_spec(handler) is not None

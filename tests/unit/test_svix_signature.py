@@ -37,3 +37,23 @@ def test_malformed_signature_entries_are_refused_not_crashing(signature: str) ->
 def test_a_secret_that_is_not_whsec_base64_is_refused(secret: str) -> None:
     with pytest.raises(ValueError, match=r"whsec_|base64"):
         signing_key(secret)
+
+
+@pytest.mark.parametrize("stamp", ["9" * 400, "-1", " 1614265330", "1e9", "1614265330.5", "١٦١٤٢٦٥٣٣٠"])
+def test_a_timestamp_that_is_not_plain_seconds_is_refused_not_crashing(stamp: str) -> None:
+    with pytest.raises(Unauthenticated):
+        verify_delivery(signing_key(SECRET), _headers(**{"svix-timestamp": stamp}), BODY, now=TIMESTAMP)
+
+
+def test_the_signature_is_checked_before_the_age(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unsigned delivery never reaches the arithmetic on its timestamp."""
+    import adapters.clerk.webhooks as webhooks
+
+    looked_at: list[bool] = []
+    real_abs = abs
+    monkeypatch.setattr(webhooks, "abs", lambda x: looked_at.append(True) or real_abs(x), raising=False)
+    with pytest.raises(Unauthenticated):
+        verify_delivery(signing_key(SECRET), _headers(**{"svix-signature": "v1,AAAA"}), BODY, now=TIMESTAMP)
+    assert looked_at == []
+    verify_delivery(signing_key(SECRET), _headers(), BODY, now=TIMESTAMP)
+    assert looked_at == [True]

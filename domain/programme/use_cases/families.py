@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from domain.programme.actors import Actor, require_admin
 from domain.programme.config import ProgrammeRules
@@ -31,11 +32,19 @@ class SavedFamily:
 
 
 async def save_family(
-    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor, details: FamilyDetails
+    uow: ProgrammeUnitOfWork,
+    rules: ProgrammeRules,
+    actor: Actor,
+    details: FamilyDetails,
+    *,
+    today: date | None = None,
 ) -> SavedFamily:
-    """Creates the family, or updates the one with the same external_id (a repeated push never duplicates)."""
+    """Creates the family, or updates the one with the same external_id (a repeated push never duplicates).
+
+    ``today`` (the programme's business day) bounds the children's dates of birth.
+    """
     require_admin(actor)
-    check_household(details)
+    check_household(details, today)
     external_id = optional_text("external_id", details.external_id)
 
     def family(current: Family | None) -> Family:

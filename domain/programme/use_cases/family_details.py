@@ -113,8 +113,42 @@ def build_child(
     )
 
 
-def check_household(details: FamilyDetails) -> None:
+OLDEST_CHILD_YEARS = 25  # a child in the programme is born at most this many years ago
+
+
+def check_household(details: FamilyDetails, today: date | None = None) -> None:
+    """Rules over the whole body: household figures, dates of birth, and no external_id twice.
+
+    ``today`` bounds dates of birth (not after today, not more than OLDEST_CHILD_YEARS before);
+    without it only the far bounds apply (a calendar year from 1900 to 2100).
+    """
+    for index, child in enumerate(details.children):
+        _check_birth_date(f"children[{index}].dob", child.date_of_birth, today)
+    _refuse_repeats("children", [child.external_id for child in details.children])
+    _refuse_repeats("guardians", [guardian.external_id for guardian in details.guardians])
     if details.household_size is not None and details.household_size < 1:
         raise InvalidField("household_size", "must be at least 1")
     if details.yearly_income_cents is not None and details.yearly_income_cents < 0:
         raise InvalidField("yearly_income_cents", "must not be negative")
+
+
+def _check_birth_date(field_name: str, born: date | None, today: date | None) -> None:
+    if born is None:
+        return
+    earliest = date(1900, 1, 1) if today is None else date(today.year - OLDEST_CHILD_YEARS, 1, 1)
+    latest = date(2100, 12, 31) if today is None else today
+    if not earliest <= born <= latest:
+        raise InvalidField(field_name, f"must be between {earliest.isoformat()} and {latest.isoformat()}")
+
+
+def _refuse_repeats(collection: str, external_ids: Sequence[str | None]) -> None:
+    """Two records with one external_id in a body would silently become one: refuse, naming both."""
+    first_seen: dict[str, int] = {}
+    for index, external_id in enumerate(external_ids):
+        key = (external_id or "").strip()
+        if not key:
+            continue
+        if key in first_seen:
+            earlier = f"{collection}[{first_seen[key]}].external_id"
+            raise InvalidField(f"{collection}[{index}].external_id", f"repeats {earlier}")
+        first_seen[key] = index

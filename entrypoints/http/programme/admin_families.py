@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from domain.programme.use_cases import admin_reads, families
 from entrypoints.http.auth import api_key_or_admin, operator
+from entrypoints.http.params import Offset
 from entrypoints.http.programme.actors import AnyRequest, programme_actor
 from entrypoints.http.programme.admin_schemas import ChildPatch, FamilyIn, FamilyPatch, kept
 from entrypoints.http.programme.admin_views import (
@@ -27,14 +28,14 @@ from entrypoints.http.services import services_of
 logger = logging.getLogger("cap_portal.admin")
 DEFAULT_PAGE_SIZE = 50
 Limit = Annotated[int, QueryParameter(ge=1, le=admin_reads.MAX_PAGE_SIZE)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 @post("/admin/families", guards=[api_key_or_admin], summary="Create a family (or update it by external_id)")
 async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response[FamilyOut]:
     services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
-    saved = await families.save_family(uow, services.rules, actor, data.details())
+    today = services.calendar.today()
+    saved = await families.save_family(uow, services.rules, actor, data.details(), today=today)
     logger.info(
         "family saved",
         extra={"by": operator(request), "family_id": saved.family.id, "was_created": saved.created},

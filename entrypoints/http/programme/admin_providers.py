@@ -11,8 +11,9 @@ from litestar.params import FromPath, JSONBody
 
 from domain.programme.use_cases import admin_reads, providers
 from entrypoints.http.auth import api_key_or_admin, operator
+from entrypoints.http.params import Offset
 from entrypoints.http.programme.actors import AnyRequest, programme_actor
-from entrypoints.http.programme.admin_families import DEFAULT_PAGE_SIZE, Limit, Offset
+from entrypoints.http.programme.admin_families import DEFAULT_PAGE_SIZE, Limit
 from entrypoints.http.programme.admin_schemas import ProviderIn, ProviderPatch, kept
 from entrypoints.http.programme.admin_views import (
     ProviderOut,

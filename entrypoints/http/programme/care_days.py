@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from domain.programme.care_days import CareDayType
 from domain.programme.errors import InvalidField
 from domain.programme.use_cases import care_days, reading
+from entrypoints.http.params import RecordId
 from entrypoints.http.programme.actors import AnyRequest, family_person, programme_actor, programme_person
 from entrypoints.http.programme.views import AllocationJson, CareDayJson, allocation_json, care_day_json
 from entrypoints.http.services import services_of
@@ -47,7 +48,7 @@ async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> Ca
 
 @put("/care-days/{care_day_id:int}", guards=[family_person], summary="Change a care day's type (re-priced)")
 async def change_care_day(
-    request: AnyRequest, care_day_id: FromPath[int], data: JSONBody[CareDayChange]
+    request: AnyRequest, care_day_id: RecordId, data: JSONBody[CareDayChange]
 ) -> CareDayJson:
     services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
@@ -61,7 +62,7 @@ async def change_care_day(
     summary="Remove a care day (soft delete)",
     status_code=204,
 )
-async def remove_care_day(request: AnyRequest, care_day_id: FromPath[int]) -> None:
+async def remove_care_day(request: AnyRequest, care_day_id: RecordId) -> None:
     services, actor = services_of(request), await programme_actor(request)
     await care_days.delete_care_day(services.programme_unit_of_work(), services.calendar, actor, care_day_id)
 
