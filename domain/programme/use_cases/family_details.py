@@ -117,7 +117,7 @@ OLDEST_CHILD_YEARS = 25  # a child in the programme is born at most this many ye
 
 
 def check_household(details: FamilyDetails, today: date | None = None) -> None:
-    """Rules over the whole body: household figures, dates of birth, and no external_id twice.
+    """Rules over the whole body: household figures, dates of birth, no child's external_id twice.
 
     ``today`` bounds dates of birth (not after today, not more than OLDEST_CHILD_YEARS before);
     without it only the far bounds apply (a calendar year from 1900 to 2100).
@@ -125,7 +125,6 @@ def check_household(details: FamilyDetails, today: date | None = None) -> None:
     for index, child in enumerate(details.children):
         _check_birth_date(f"children[{index}].dob", child.date_of_birth, today)
     _refuse_repeats("children", [child.external_id for child in details.children])
-    _refuse_repeats("guardians", [guardian.external_id for guardian in details.guardians])
     if details.household_size is not None and details.household_size < 1:
         raise InvalidField("household_size", "must be at least 1")
     if details.yearly_income_cents is not None and details.yearly_income_cents < 0:

@@ -51,15 +51,5 @@ def test_two_children_with_one_external_id_are_refused() -> None:
     assert "children[0].external_id" in refused.value.message
 
 
-def test_two_guardians_with_one_external_id_are_refused() -> None:
-    guardians = (
-        GuardianDetails(type=GuardianType.PRIMARY, first_name="A", last_name="B", external_id="g"),
-        GuardianDetails(type=GuardianType.PRIMARY, first_name="C", last_name="B", external_id="g"),
-    )
-    with pytest.raises(InvalidField) as refused:
-        check_household(_family(guardians=guardians), TODAY)
-    assert refused.value.field == "guardians[1].external_id"
-
-
 def test_children_without_external_ids_are_not_repeats() -> None:
     check_household(_family(ChildDetails("K", "D"), ChildDetails("L", "D")), TODAY)
