@@ -72,3 +72,30 @@ def test_db_shell_explains_when_psql_is_missing(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "psql is not installed" in result.stderr
+
+
+def test_the_shell_has_top_level_await_the_use_cases_and_no_secret_in_settings(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    script = (
+        "print('ANSWER', await sql('select 41 + 1'))\n"
+        "print('USE_CASES', hasattr(use_cases.allocations, 'create_allocations_for_month'))\n"
+        "print('SETTINGS', settings)\n"
+    )
+    secret_url = database_url.replace("postgres@", "postgres:not-the-password@", 1)
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "shell"],
+        input=script,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": secret_url,
+            "REDIS_URL": redis_url,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "ANSWER [(42,)]" in result.stdout, result.stdout + result.stderr
+    assert "USE_CASES True" in result.stdout
+    assert "not-the-password" not in result.stdout
