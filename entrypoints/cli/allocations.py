@@ -50,6 +50,8 @@ def allocations() -> None:
 def create(month: date, dry_run: bool, as_json: bool) -> None:
     """Create the month's allocation for every payment-enabled child (safe to run again)."""
     settings = load_settings()
+    settings.require_database_url()  # one line before anything is printed, not after the progress bar
+    settings.require_redis_url()
     # Refused before anything starts (no progress bar, no connections); the use case checks again.
     _refuse_outside_window(month, BusinessCalendar(SystemClock(), settings.business_timezone))
     runtime = build_job_runtime(settings, job_manager)

@@ -216,4 +216,5 @@ def test_commands_beside_dev_find_the_running_system(data_dir: Path) -> None:
     )
     assert alone.returncode == 2
     assert alone.stderr.count("\n") == 1, alone.stderr
+    assert alone.stderr.startswith("cap-portal: configuration error: DATABASE_URL: not set"), alone.stderr
     assert "no `cap-portal dev` is running" in alone.stderr
