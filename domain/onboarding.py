@@ -26,6 +26,7 @@ from domain.identity.administration import mirror_to_directory
 from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import Account, Role, checked_clerk_user_id, checked_email
 from domain.identity.ports import AccountRepository, IdentityDirectory
+from domain.money.use_cases.jobs import OPEN_FAMILY_WALLET, OPEN_PROVIDER_WALLET
 from domain.ports import JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
@@ -79,6 +80,8 @@ async def onboard_family(
             uow, calendar, rules, family_id=family.id
         )
         sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
+        # The wallet is opened by a job (retried): onboarding never fails because the gateway is down.
+        await uow.jobs.enqueue(OPEN_FAMILY_WALLET, family.id)
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
     return Onboarded(account, sum(1 for o in outcomes if o.created), synced, sync_job_id)
@@ -102,6 +105,7 @@ async def onboard_provider(
         link = _Link(Role.PROVIDER, provider_id=provider.id)
         account = await _linked_account(accounts, user_id, provider.email, link)
         sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
+        await uow.jobs.enqueue(OPEN_PROVIDER_WALLET, provider.id)
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
     return Onboarded(account, 0, synced, sync_job_id)

@@ -31,6 +31,8 @@ from entrypoints.settings_errors import SettingsError
 __all__ = ["APP_ENVS", "AppEnv", "Settings", "SettingsError", "load_settings"]
 
 AppEnv = Literal["development", "testing", "staging", "production"]
+PaymentGatewayName = Literal["sandbox", "chek"]
+CHEK_SETTINGS = ("CHEK_BASE_URL", "CHEK_ACCOUNT_ID", "CHEK_PROGRAM_ID", "CHEK_API_KEY", "CHEK_WRITE_KEY")
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".cap-data"
@@ -72,6 +74,14 @@ class Settings:
     # A process that only sends jobs gives up on a Redis that does not answer after this long (the row
     # is committed; the relay sends it later), so a hung Redis cannot hold a request.
     job_send_timeout_seconds: int = 2
+    # Who moves the money: the sandbox (its own books in our database; development and tests) or Chek.
+    payment_gateway: PaymentGatewayName = "sandbox"
+    sandbox_programme_balance_cents: int = 1_000_000_000
+    chek_base_url: str | None = None
+    chek_account_id: str | None = None
+    chek_program_id: str | None = None
+    chek_api_key: str | None = field(default=None, repr=False)
+    chek_write_key: str | None = field(default=None, repr=False)
 
     def redacted(self) -> dict[str, str]:
         """Every setting by its variable name, secrets hidden: safe to print or log."""
@@ -130,6 +140,18 @@ class Settings:
             program_end_date=self.program_end_date,
             business_timezone=self.business_timezone,
         )
+
+    def require_payment_gateway(self) -> None:
+        """Every process that can move money checks this at start-up."""
+        if self.payment_gateway == "sandbox" and self.app_env in ("staging", "production"):
+            # The sandbox invents money: it must never stand in for the real gateway where people are paid.
+            raise SettingsError(
+                f"PAYMENT_GATEWAY: the sandbox is refused when APP_ENV is {self.app_env}; set chek"
+            )
+        if self.payment_gateway == "chek":
+            missing = [name for name in CHEK_SETTINGS if not getattr(self, name.lower())]
+            if missing:
+                raise SettingsError(f"{missing[0]}: required when PAYMENT_GATEWAY is chek")
 
     def require_sign_in(self) -> None:
         problem = sign_in_problem(self)
@@ -203,6 +225,14 @@ def _renamed(values: dict[str, Any]) -> dict[str, Any]:
 def _check_required(settings: Settings) -> None:
     if settings.app_env != "development" and not settings.api_keys:
         raise SettingsError(f"API_KEY: required when APP_ENV is {settings.app_env}")
+
+
+def _payment_gateway(text: str) -> PaymentGatewayName:
+    if text == "sandbox":
+        return "sandbox"
+    if text == "chek":
+        return "chek"
+    raise ValueError(f"must be sandbox or chek, got {text!r}")
 
 
 def _app_env(text: str) -> AppEnv:
@@ -327,4 +357,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "SCHEDULER_RECONCILE_SECONDS": _positive_int,
     "JOB_RELAY_AFTER_SECONDS": _positive_int,
     "JOB_SEND_TIMEOUT_SECONDS": _positive_int,
+    "PAYMENT_GATEWAY": _payment_gateway,
+    "SANDBOX_PROGRAMME_BALANCE_CENTS": _positive_int,
+    "CHEK_BASE_URL": _http_url,
+    "CHEK_ACCOUNT_ID": str,
+    "CHEK_PROGRAM_ID": str,
+    "CHEK_API_KEY": str,
+    "CHEK_WRITE_KEY": str,
 }

@@ -28,6 +28,7 @@ def run(host: str, port: int, workers: int, server: Server) -> None:
     settings.require_database_url()
     settings.require_redis_url()
     settings.require_sign_in()
+    settings.require_payment_gateway()
     configure_logging("web", settings.log_level, settings.log_format)
     serve(APP_FACTORY, host=host, port=port, workers=workers, server=server)
 
@@ -98,6 +99,7 @@ def worker(
     settings = load_settings()  # fail fast, with one clear line, before any process forks
     settings.require_database_url()
     settings.require_redis_url()
+    settings.require_payment_gateway()
     # Dramatiq's own main process (its boot line, its supervision of the worker processes) logs
     # through our handler too, not through a basicConfig of its own.
     configure_logging("worker", settings.log_level, settings.log_format)

@@ -18,12 +18,15 @@ from adapters.clerk.dev_directory import DevDirectory
 from adapters.clerk.dev_keys import DEV_ISSUER
 from adapters.clock import SystemClock
 from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.identity.ports import IdentityDirectory
+from domain.money.ports import PaymentGateway
 from domain.ports import Clock, JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
+from entrypoints.payments import build_gateway
 from entrypoints.settings import Settings
 
 
@@ -48,10 +51,21 @@ class JobContext:
     jobs: JobQueue
     directory: IdentityDirectory
     clock: Clock = field(default_factory=SystemClock)
+    # None: the one PAYMENT_GATEWAY names, built on first use (tests hand in their own).
+    payment_gateway: PaymentGateway | None = None
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
 
     def __post_init__(self) -> None:
         self.session_factory = build_session_factory(self.engine)
+
+    @property
+    def gateway(self) -> PaymentGateway:
+        if self.payment_gateway is None:
+            self.payment_gateway = build_gateway(self.settings, self.session_factory)
+        return self.payment_gateway
+
+    def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
+        return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.jobs)
 
     @property
     def rules(self) -> ProgrammeRules:
@@ -72,9 +86,10 @@ class JobContext:
         return SqlAlchemyProgrammeUnitOfWork(self.session_factory, jobs=self.jobs)
 
     async def close(self) -> None:
-        close_directory = getattr(self.directory, "close", None)
-        if close_directory is not None:
-            await close_directory()
+        for client in (self.directory, self.payment_gateway):
+            close = getattr(client, "close", None)
+            if close is not None:
+                await close()
         await self.engine.dispose()
 
 

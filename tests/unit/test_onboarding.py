@@ -185,3 +185,24 @@ async def test_a_racing_onboarding_of_the_same_person_leaves_one_account(
     done = await _family(uow, accounts, FakeDirectory(), calendar)
     assert list(accounts.accounts) == [USER]
     assert done.account.family_id == "fam"
+
+
+async def test_onboarding_asks_for_the_wallet_in_its_own_transaction(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    await _family(uow, FakeAccounts(), FakeDirectory(), calendar)
+    await onboard_provider(
+        uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
+    )
+    wallet_jobs = [(name, args) for kind, name, _, args, _ in uow.state.jobs if name.startswith("money.")]
+    assert wallet_jobs == [("money.open_family_wallet", ("fam",)), ("money.open_provider_wallet", ("prov",))]
+
+
+async def test_a_refused_onboarding_asks_for_no_wallet(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    add_family(uow, "other")
+    accounts = FakeAccounts(Account(USER, None, frozenset({Role.FAMILY}), family_id="other"))
+    with pytest.raises(AccountLinkedElsewhere):
+        await _family(uow, accounts, FakeDirectory(), calendar)
+    assert [job for job in uow.state.jobs if job[1].startswith("money.")] == []

@@ -174,3 +174,31 @@ def test_no_secret_shows_in_the_settings_repr(tmp_path: Path) -> None:
     for secret in ("pg-secret", "redis-secret", "dsn-secret", "api-key-secret"):
         assert secret not in shown
     assert "postgresql+asyncpg://cap:***@db/cap_portal" in shown
+
+
+def test_the_sandbox_is_the_default_and_refused_where_people_are_paid(tmp_path: Path) -> None:
+    assert load_settings({}, env_file=tmp_path / ".env").payment_gateway == "sandbox"
+    load_settings({}, env_file=tmp_path / ".env").require_payment_gateway()
+    for env in ("staging", "production"):
+        settings = load_settings({"APP_ENV": env, "API_KEY": "k" * 16}, env_file=tmp_path / ".env")
+        with pytest.raises(SettingsError, match="PAYMENT_GATEWAY: the sandbox is refused"):
+            settings.require_payment_gateway()
+
+
+def test_chek_needs_every_chek_setting_and_keeps_its_keys_out_of_repr(tmp_path: Path) -> None:
+    values = {
+        "PAYMENT_GATEWAY": "chek",
+        "CHEK_BASE_URL": "https://chek.example",
+        "CHEK_ACCOUNT_ID": "a",
+        "CHEK_PROGRAM_ID": "p",
+        "CHEK_API_KEY": "api-secret-value",
+        "CHEK_WRITE_KEY": "write-secret-value",
+    }
+    settings = load_settings(values, env_file=tmp_path / ".env")
+    settings.require_payment_gateway()
+    assert "secret-value" not in repr(settings)
+    partial = load_settings({**values, "CHEK_WRITE_KEY": ""}, env_file=tmp_path / ".env")
+    with pytest.raises(SettingsError, match="CHEK_WRITE_KEY: required when PAYMENT_GATEWAY is chek"):
+        partial.require_payment_gateway()
+    with pytest.raises(SettingsError, match="PAYMENT_GATEWAY"):
+        load_settings({"PAYMENT_GATEWAY": "paypal"}, env_file=tmp_path / ".env")

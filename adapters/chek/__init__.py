@@ -1,0 +1,1 @@
+"""Chek, the programme's card and wallet fintech, behind the ``PaymentGateway`` port."""

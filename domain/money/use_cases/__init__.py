@@ -1,0 +1,1 @@
+"""Money's use cases: wallets, payment settings and allocation funding."""

@@ -1,0 +1,9 @@
+"""The names of money's jobs, so use cases ask for them through ``uow.jobs`` without importing them."""
+
+from __future__ import annotations
+
+OPEN_FAMILY_WALLET = "money.open_family_wallet"
+OPEN_PROVIDER_WALLET = "money.open_provider_wallet"
+SYNC_PROVIDER_WALLET = "money.sync_provider_wallet"
+SYNC_FAMILY_WALLET = "money.sync_family_wallet"
+FUND_ALLOCATION = "money.fund_allocation"

@@ -1,0 +1,93 @@
+"""Money's jobs: opening wallets (asked for at onboarding), refreshing them, funding allocations.
+
+Gateway outages are retried with backoff — 30 s doubling up to an hour, twelve retries, roughly seven
+hours — and each failure is recorded on the record it concerns (the wallet's row, the allocation's funding)
+before the job fails, so it is visible while it waits; a job that runs out of retries stays ``failed`` in
+``jobs`` (``POST /jobs/{id}/retry``, or ``cap-portal payments …`` to sweep). A refusal that retrying cannot
+fix (a family with no email) is recorded and ends the job.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from domain.errors import DomainError
+from domain.money.errors import GatewayDeclined, GatewayUnavailable, WalletDetailsInvalid
+from domain.money.use_cases import jobs as names
+from domain.money.use_cases.wallets import (
+    open_family_wallet,
+    open_provider_wallet,
+    record_wallet_error,
+    sync_family_wallet,
+    sync_provider_wallet,
+)
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.context import job_context
+
+MONEY_RETRIES: dict[str, Any] = {
+    "max_retries": 12,
+    "min_backoff": timedelta(seconds=30),
+    "max_backoff": timedelta(hours=1),
+    "time_limit": timedelta(minutes=2),
+}
+
+
+@job_manager.job(name=names.OPEN_FAMILY_WALLET, **MONEY_RETRIES)
+async def open_family_wallet_job(family_id: str) -> dict[str, Any]:
+    context = job_context()
+    try:
+        settings = await open_family_wallet(context.money_unit_of_work(), context.gateway, family_id)
+    except (WalletDetailsInvalid, GatewayDeclined) as refused:
+        await record_wallet_error(context.money_unit_of_work(), family_id=family_id, error=refused.message)
+        return {"family_id": family_id, "opened": False, "reason": refused.code, "error": refused.message}
+    except GatewayUnavailable as down:
+        await record_wallet_error(context.money_unit_of_work(), family_id=family_id, error=down.message)
+        raise
+    return {"family_id": family_id, "opened": True, "gateway_user_id": settings.gateway_user_id}
+
+
+@job_manager.job(name=names.OPEN_PROVIDER_WALLET, **MONEY_RETRIES)
+async def open_provider_wallet_job(provider_id: str) -> dict[str, Any]:
+    context = job_context()
+    try:
+        settings = await open_provider_wallet(context.money_unit_of_work(), context.gateway, provider_id)
+    except (WalletDetailsInvalid, GatewayDeclined) as refused:
+        await record_wallet_error(
+            context.money_unit_of_work(), provider_id=provider_id, error=refused.message
+        )
+        return {"provider_id": provider_id, "opened": False, "reason": refused.code, "error": refused.message}
+    except GatewayUnavailable as down:
+        await record_wallet_error(context.money_unit_of_work(), provider_id=provider_id, error=down.message)
+        raise
+    return {"provider_id": provider_id, "opened": True, "gateway_user_id": settings.gateway_user_id}
+
+
+@job_manager.job(name=names.SYNC_PROVIDER_WALLET, **MONEY_RETRIES)
+async def sync_provider_wallet_job(provider_id: str) -> dict[str, Any]:
+    context = job_context()
+    synced = await sync_provider_wallet(
+        context.money_unit_of_work(), context.gateway, context.clock, provider_id
+    )
+    if synced is None:
+        return {"provider_id": provider_id, "synced": False, "reason": "no_wallet"}
+    return {
+        "provider_id": provider_id,
+        "synced": True,
+        "card_status": synced.card.status if synced.card else None,
+        "ach_status": synced.ach.status if synced.ach else None,
+        "wallet_balance_cents": synced.wallet_balance_cents,
+    }
+
+
+@job_manager.job(name=names.SYNC_FAMILY_WALLET, **MONEY_RETRIES)
+async def sync_family_wallet_job(family_id: str) -> dict[str, Any]:
+    context = job_context()
+    synced = await sync_family_wallet(context.money_unit_of_work(), context.gateway, context.clock, family_id)
+    if synced is None:
+        return {"family_id": family_id, "synced": False, "reason": "no_wallet"}
+    return {"family_id": family_id, "synced": True, "wallet_balance_cents": synced.wallet_balance_cents}
+
+
+def error_json(error: DomainError) -> dict[str, Any]:
+    return {"code": error.code, "error": error.message}
