@@ -9,8 +9,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ASGIApp, ControllerRouterHandler
 
 from adapters.logging import configure_logging
@@ -18,6 +16,7 @@ from adapters.sentry import init_sentry
 from entrypoints.http import admin_accounts, clerk_webhooks, identity, jobs, programme, system
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
+from entrypoints.http.openapi import docs_assets, document_routes, openapi_config
 from entrypoints.http.request_checks import check_request
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.services import WebServices, build_web_services
@@ -58,6 +57,7 @@ def create_app(
             *clerk_webhooks.ROUTES,
             *programme.ROUTES,
             *extra_routes,
+            docs_assets(),
         ],
         state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),
         lifespan=[_closing(services)],
@@ -65,11 +65,12 @@ def create_app(
         # After the guards, before any parsing: every route's body is checked in one place.
         before_request=check_request,
         cors_config=_cors(settings),
-        openapi_config=_openapi(settings),
+        openapi_config=openapi_config(settings.app_version),
         request_max_body_size=settings.max_request_body_bytes,
         logging_config=None,
         debug=False,
     )
+    document_routes(app)
     # Outermost, around Litestar's own error handling and CORS, so that every response (an
     # unknown route's 404 and a CORS preflight included) gets a request id and an access line.
     app.asgi_handler = request_id_middleware(app.asgi_handler, without_origin=_without_cors(app))
@@ -106,15 +107,6 @@ def _cors(settings: Settings) -> CORSConfig:
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         expose_headers=["X-Request-ID"],
-    )
-
-
-def _openapi(settings: Settings) -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="CAP Colorado Childcare Portal API",
-        version=settings.app_version,
-        path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
     )
 
 

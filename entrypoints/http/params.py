@@ -14,8 +14,11 @@ from litestar.params import PathParameter, QueryParameter
 
 INT64_MAX = 2**63 - 1
 
-RecordId = Annotated[int, PathParameter(ge=1, le=INT64_MAX)]
+# schema_extra: Litestar writes bounds as floats, and 2^63-1 as a float is 2^63, one too many.
+_EXACT = {"maximum": INT64_MAX}
+
+RecordId = Annotated[int, PathParameter(ge=1, le=INT64_MAX, schema_extra=_EXACT)]
 """A numeric record id in the path (care days, allocations, rates)."""
 
-Offset = Annotated[int, QueryParameter(ge=0, le=INT64_MAX)]
+Offset = Annotated[int, QueryParameter(ge=0, le=INT64_MAX, schema_extra=_EXACT)]
 """How many items of a listing to skip."""

@@ -10,6 +10,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from entrypoints.http.api_keys import require_api_key
+from entrypoints.http.openapi import Error
 from entrypoints.http.services import WebServices
 
 
@@ -35,7 +36,7 @@ def routes(services: WebServices) -> list[HTTPRouteHandler]:
     """
     settings = services.settings
 
-    @get("/", summary="Service name and version")
+    @get("/", summary="Service name and version", opt={"no_dependencies": True})
     async def welcome() -> Welcome:
         return Welcome(message="CAP Colorado Childcare Portal API", version=settings.app_version)
 
@@ -62,6 +63,11 @@ class SentryTestError(RuntimeError):
     """Raised on purpose by /sentry-test."""
 
 
-@get("/sentry-test", guards=[require_api_key], summary="Raise an error on purpose (Sentry check)")
+@get(
+    "/sentry-test",
+    guards=[require_api_key],
+    summary="Raise an error on purpose (Sentry check)",
+    responses={500: ResponseSpec(data_container=Error, description="Always: the deliberate error")},
+)
 async def sentry_test() -> None:
     raise SentryTestError("Deliberate error from /sentry-test: if Sentry is configured, it has this event.")

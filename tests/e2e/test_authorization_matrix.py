@@ -106,6 +106,7 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("GET", "/schema/openapi.json"): (Access.PUBLIC, "/schema/openapi.json", None),
     ("GET", "/schema/{path:str}"): (Access.PUBLIC, "/schema/swagger", None),
     ("GET", "/schema/oauth2-redirect.html"): (Access.PUBLIC, "/schema/oauth2-redirect.html", None),
+    ("GET", "/schema/assets/{file_path:path}"): (Access.PUBLIC, "/schema/assets/swagger-ui.css", None),
     ("POST", "/admin/families"): (Access.ADMIN, "/admin/families", FAMILY_BODY),
     ("GET", "/admin/families"): (Access.ADMIN, "/admin/families", None),
     ("GET", "/admin/families/{family_id:str}"): (Access.ADMIN, f"/admin/families/{NO_ID}", None),

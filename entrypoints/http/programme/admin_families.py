@@ -8,6 +8,7 @@ import logging
 from typing import Annotated
 
 from litestar import Response, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from domain.programme.use_cases import admin_reads, families
@@ -27,10 +28,16 @@ from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.admin")
 DEFAULT_PAGE_SIZE = 50
+UPDATED = "Updated: the body's external_id was already known"
 Limit = Annotated[int, QueryParameter(ge=1, le=admin_reads.MAX_PAGE_SIZE)]
 
 
-@post("/admin/families", guards=[api_key_or_admin], summary="Create a family (or update it by external_id)")
+@post(
+    "/admin/families",
+    guards=[api_key_or_admin],
+    responses={200: ResponseSpec(data_container=FamilyOut, description=UPDATED)},
+    summary="Create a family (or update it by external_id)",
+)
 async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response[FamilyOut]:
     services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()

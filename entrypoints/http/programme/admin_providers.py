@@ -7,13 +7,14 @@ import logging
 
 import msgspec
 from litestar import Response, delete, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from domain.programme.use_cases import admin_reads, providers
 from entrypoints.http.auth import api_key_or_admin, operator
 from entrypoints.http.params import Offset
 from entrypoints.http.programme.actors import AnyRequest, programme_actor
-from entrypoints.http.programme.admin_families import DEFAULT_PAGE_SIZE, Limit
+from entrypoints.http.programme.admin_families import DEFAULT_PAGE_SIZE, UPDATED, Limit
 from entrypoints.http.programme.admin_schemas import ProviderIn, ProviderPatch, kept
 from entrypoints.http.programme.admin_views import (
     ProviderOut,
@@ -33,7 +34,10 @@ class LinkOut(msgspec.Struct):
 
 
 @post(
-    "/admin/providers", guards=[api_key_or_admin], summary="Create a provider (or update it by external_id)"
+    "/admin/providers",
+    guards=[api_key_or_admin],
+    responses={200: ResponseSpec(data_container=ProviderOut, description=UPDATED)},
+    summary="Create a provider (or update it by external_id)",
 )
 async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Response[ProviderOut]:
     services, actor = services_of(request), await programme_actor(request)
