@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 class PaymentMethod(enum.StrEnum):
@@ -78,3 +78,24 @@ def is_payable(settings: ProviderPaymentSettings | None) -> bool:
 def can_make_payments(settings: FamilyPaymentSettings | None, ledger_balance_cents: int) -> bool:
     """A family can pay when it has a wallet and our ledger says money is in it."""
     return settings is not None and settings.gateway_user_id is not None and ledger_balance_cents > 0
+
+
+def shown_status(method: PaymentMethod, instrument: Instrument | None) -> str | None:
+    """The instrument's status in the frontend's words: an ACH invitation the provider has not answered
+    yet is ``Invited`` (yellow). The gateway calls it ``Pending``, which the frontend would show as
+    "not available", as if the invitation had failed."""
+    if instrument is None:
+        return None
+    if method is PaymentMethod.ACH and instrument.status == InstrumentStatus.PENDING:
+        return InstrumentStatus.INVITED.value
+    return instrument.status
+
+
+def needs_refresh(
+    last_synced_at: datetime | None, gateway_user_id: str | None, now: datetime, *, stale_after: timedelta
+) -> bool:
+    """Whether our copy of the gateway's state is older than the periodic refresh promises (or was
+    never taken): a page says so instead of asking the gateway while it waits."""
+    if gateway_user_id is None:
+        return False
+    return last_synced_at is None or now - last_synced_at > stale_after

@@ -18,12 +18,14 @@ from adapters.postgres.accounts import AutocommitSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
+from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.queue_overview import QueueOverviews
 from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
+from domain.money.ports import PaymentGateway
 from domain.ports import Clock, DependencyProbe, JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
@@ -31,6 +33,7 @@ from entrypoints.http.identity_services import IdentityServices, build_identity_
 from entrypoints.http.single_flight import SingleFlight
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
+from entrypoints.payments import build_gateway
 from entrypoints.settings import Settings
 
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -50,6 +53,8 @@ class WebServices:
     # Tests swap in a fixed clock (``replace(services, clock=...)`` in a services factory).
     clock: Clock = field(default_factory=SystemClock)
     rules: ProgrammeRules = field(default_factory=ProgrammeRules)
+    # None: the one PAYMENT_GATEWAY names, built on first use (only setting up a card or ACH needs it).
+    payment_gateway: PaymentGateway | None = None
     health_timeout_seconds: InitVar[float] = HEALTH_TIMEOUT_SECONDS
     probes: Sequence[DependencyProbe] = field(init=False)
     _health: SingleFlight[HealthReport] = field(init=False, repr=False)
@@ -86,12 +91,28 @@ class WebServices:
         publish an event fails loudly instead of committing half of itself."""
         return SqlAlchemyProgrammeUnitOfWork(self._read_sessions)
 
+    def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
+        return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.job_queue)
+
+    def money_reads(self) -> SqlAlchemyMoneyUnitOfWork:
+        """Money's records for requests that only read (see ``programme_reads``)."""
+        return SqlAlchemyMoneyUnitOfWork(self._read_sessions)
+
+    @property
+    def gateway(self) -> PaymentGateway:
+        if self.payment_gateway is None:
+            self.payment_gateway = build_gateway(self.settings, self.session_factory)
+        return self.payment_gateway
+
     @property
     def job_queue(self) -> JobQueue:
         return self.jobs.queue
 
     async def close(self) -> None:
         await self.identity.close()
+        close_gateway = getattr(self.payment_gateway, "close", None)
+        if close_gateway is not None:
+            await close_gateway()
         await asyncio.to_thread(self.jobs.close)
         await self.redis.aclose()
         await self.raw_pool.close()

@@ -171,6 +171,22 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/provider/{NO_ID}/allocated_care_days",
         None,
     ),
+    ("GET", "/provider/payment-settings"): (Access.PROVIDER, "/provider/payment-settings", None),
+    ("PUT", "/provider/payment-settings"): (
+        Access.PROVIDER,
+        "/provider/payment-settings",
+        {"payment_method": "card"},
+    ),
+    ("POST", "/provider/initialize-my-payment"): (
+        Access.PROVIDER,
+        "/provider/initialize-my-payment",
+        {"payment_method": "card"},
+    ),
+    ("POST", "/provider/{provider_id:str}/initialize-payment"): (
+        Access.API_KEY,
+        f"/provider/{NO_ID}/initialize-payment",
+        {"payment_method": "card"},
+    ),
     ("GET", "/jobs/{job_id:str}/status"): (Access.API_KEY, f"/jobs/{NO_ID}/status", None),
     ("POST", "/jobs/{job_id:str}/retry"): (Access.API_KEY, f"/jobs/{NO_ID}/retry", None),
     ("POST", "/jobs/{job_id:str}/cancel"): (Access.API_KEY, f"/jobs/{NO_ID}/cancel", None),

@@ -128,6 +128,24 @@ JSON_ROUTES: dict[tuple[str, str], JsonRoute] = {
     ("PUT", "/care-days/{care_day_id:int}"): JsonRoute(
         "PUT", lambda h, day: f"/care-days/{day}", lambda h: h.family_headers, lambda h: {"type": "Full Day"}
     ),
+    ("PUT", "/provider/payment-settings"): JsonRoute(
+        "PUT",
+        lambda h, _: "/provider/payment-settings",
+        lambda h: h.provider_headers,
+        lambda h: {"payment_method": "card"},
+    ),
+    ("POST", "/provider/initialize-my-payment"): JsonRoute(
+        "POST",
+        lambda h, _: "/provider/initialize-my-payment",
+        lambda h: h.provider_headers,
+        lambda h: {"payment_method": "card"},
+    ),
+    ("POST", "/provider/{provider_id:str}/initialize-payment"): JsonRoute(
+        "POST",
+        lambda h, _: f"/provider/{h.provider_id}/initialize-payment",
+        _api_key,
+        lambda h: {"payment_method": "ach"},
+    ),
     ("POST", "/example-job"): JsonRoute(
         "POST",
         lambda h, _: "/example-job",
