@@ -123,6 +123,12 @@ class PaymentSettingsRepository(Protocol):
 
     async def providers_without_wallet(self, *, limit: int) -> list[str]: ...
 
+    async def families_with_wallet(self, *, after: str | None, limit: int) -> list[str]:
+        """Families that have a gateway user, in id order after ``after`` (a page of the refresh)."""
+        ...
+
+    async def providers_with_wallet(self, *, after: str | None, limit: int) -> list[str]: ...
+
 
 class FundingRepository(Protocol):
     async def claim(self, funding: AllocationFunding) -> AllocationFunding:

@@ -1,4 +1,5 @@
-"""Money's jobs: opening wallets (asked for at onboarding), refreshing them, funding allocations.
+"""Money's jobs: opening wallets (asked for at onboarding), refreshing them (on each change, and every
+15 minutes for all of them), funding allocations.
 
 Gateway outages are retried with backoff — 30 s doubling up to an hour, twelve retries, roughly seven
 hours — and each failure is recorded on the record it concerns (the wallet's row, the allocation's funding)
@@ -15,6 +16,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.money.errors import GatewayDeclined, GatewayUnavailable, WalletDetailsInvalid
 from domain.money.use_cases import jobs as names
+from domain.money.use_cases.refresh import ask_for_wallet_refresh
 from domain.money.use_cases.wallets import (
     open_family_wallet,
     open_provider_wallet,
@@ -63,12 +65,33 @@ async def open_provider_wallet_job(provider_id: str) -> dict[str, Any]:
     return {"provider_id": provider_id, "opened": True, "gateway_user_id": settings.gateway_user_id}
 
 
-@job_manager.job(name=names.SYNC_PROVIDER_WALLET, **MONEY_RETRIES)
+# A sync is cheap and the periodic refresh asks for it again, so a few quick retries suffice: during a
+# gateway outage, sweeps do not pile up hours of retrying jobs.
+SYNC_RETRIES: dict[str, Any] = {
+    "max_retries": 3,
+    "min_backoff": timedelta(seconds=30),
+    "max_backoff": timedelta(minutes=5),
+    "time_limit": timedelta(minutes=1),
+}
+# Every 15 minutes (use_cases.payment_settings.STALE_AFTER says a copy is stale after two sweeps).
+REFRESH_WALLETS_CRON = "*/15 * * * *"
+
+
+@job_manager.job(name=names.SYNC_PROVIDER_WALLET, **SYNC_RETRIES)
 async def sync_provider_wallet_job(provider_id: str) -> dict[str, Any]:
     context = job_context()
-    synced = await sync_provider_wallet(
-        context.money_unit_of_work(), context.gateway, context.clock, provider_id
-    )
+    try:
+        synced = await sync_provider_wallet(
+            context.money_unit_of_work(), context.gateway, context.clock, provider_id
+        )
+    except GatewayDeclined as refused:
+        await record_wallet_error(
+            context.money_unit_of_work(), provider_id=provider_id, error=refused.message
+        )
+        return {"provider_id": provider_id, "synced": False, "reason": refused.code, "error": refused.message}
+    except GatewayUnavailable as down:
+        await record_wallet_error(context.money_unit_of_work(), provider_id=provider_id, error=down.message)
+        raise
     if synced is None:
         return {"provider_id": provider_id, "synced": False, "reason": "no_wallet"}
     return {
@@ -80,13 +103,30 @@ async def sync_provider_wallet_job(provider_id: str) -> dict[str, Any]:
     }
 
 
-@job_manager.job(name=names.SYNC_FAMILY_WALLET, **MONEY_RETRIES)
+@job_manager.job(name=names.SYNC_FAMILY_WALLET, **SYNC_RETRIES)
 async def sync_family_wallet_job(family_id: str) -> dict[str, Any]:
     context = job_context()
-    synced = await sync_family_wallet(context.money_unit_of_work(), context.gateway, context.clock, family_id)
+    try:
+        synced = await sync_family_wallet(
+            context.money_unit_of_work(), context.gateway, context.clock, family_id
+        )
+    except GatewayDeclined as refused:
+        await record_wallet_error(context.money_unit_of_work(), family_id=family_id, error=refused.message)
+        return {"family_id": family_id, "synced": False, "reason": refused.code, "error": refused.message}
+    except GatewayUnavailable as down:
+        await record_wallet_error(context.money_unit_of_work(), family_id=family_id, error=down.message)
+        raise
     if synced is None:
         return {"family_id": family_id, "synced": False, "reason": "no_wallet"}
     return {"family_id": family_id, "synced": True, "wallet_balance_cents": synced.wallet_balance_cents}
+
+
+@job_manager.job(name=names.REFRESH_WALLETS, cron=REFRESH_WALLETS_CRON, time_limit=timedelta(minutes=10))
+async def refresh_wallets() -> dict[str, Any]:
+    """A sync job for every wallet we know of (a system schedule): what changes on the gateway's side
+    alone (a bank linked, a balance moved) reaches our records, and so the pages, within 15 minutes."""
+    asked = await ask_for_wallet_refresh(job_context().money_unit_of_work())
+    return {"families": asked.families, "providers": asked.providers}
 
 
 def error_json(error: DomainError) -> dict[str, Any]:

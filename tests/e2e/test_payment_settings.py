@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -17,6 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.context import build_job_context, use_job_context
+from entrypoints.jobs.money import sync_provider_wallet_job
+from entrypoints.jobs.runtime import build_job_runtime
 from entrypoints.settings import Settings
 from tests.e2e.concurrency import count, overlapping_client
 from tests.e2e.identity_support import OPERATOR
@@ -49,6 +54,20 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 def sandbox(engine: AsyncEngine) -> SandboxGateway:
     """The sandbox's controls, on the same books the app's sandbox keeps."""
     return SandboxGateway(build_session_factory(engine))
+
+
+@asynccontextmanager
+async def _job_context(settings: Settings, clock: FixedClock) -> AsyncIterator[None]:
+    """Jobs called in this block run as the worker would run them, on the gateway ``settings`` name."""
+    runtime = build_job_runtime(settings, job_manager)
+    context = build_job_context(settings, runtime.queue, clock=clock)
+    use_job_context(context)
+    try:
+        yield
+    finally:
+        use_job_context(None)
+        await context.close()
+        runtime.close()
 
 
 async def _home(client: Client, minter: TokenMinter, fake_clerk: FakeClerk, tag: str = "ps") -> Household:
@@ -141,11 +160,6 @@ async def test_ach_shows_invited_until_the_bank_is_linked_and_a_refresh_brings_i
     sandbox: SandboxGateway,
     clock: FixedClock,
 ) -> None:
-    from entrypoints.jobs import job_manager
-    from entrypoints.jobs.context import build_job_context, use_job_context
-    from entrypoints.jobs.money import sync_provider_wallet_job
-    from entrypoints.jobs.runtime import build_job_runtime
-
     home = await _home(programme_client, minter, fake_clerk)
     done = await _set_up(programme_client, home, {"payment_method": "ach"})
     assert (done["payment_method"], done["already_exists"], done["card_id"]) == ("ach", False, None)
@@ -161,15 +175,8 @@ async def test_ach_shows_invited_until_the_bank_is_linked_and_a_refresh_brings_i
     await sandbox.link_bank(done["chek_user_id"])
     assert (await _settings(programme_client, home))["ach"]["status"] == "Invited"  # not until the refresh
 
-    runtime = build_job_runtime(settings, job_manager)
-    context = build_job_context(settings, runtime.queue, clock=clock)
-    use_job_context(context)
-    try:
+    async with _job_context(settings, clock):
         synced = await sync_provider_wallet_job(home.provider_id)
-    finally:
-        use_job_context(None)
-        await context.close()
-        runtime.close()
     assert synced["ach_status"] == "Active"
 
     body = await _settings(programme_client, home)
@@ -362,6 +369,25 @@ async def test_a_gateway_outage_during_set_up_is_a_503_and_changes_nothing(
             assert (await _settings(client, home))["card"]["available"] is False
             chek.down = False
             assert (await _set_up(client, home))["already_exists"] is False
+
+
+async def test_a_refresh_against_chek_brings_a_linked_bank_to_the_settings(
+    settings: Settings, minter: TokenMinter, fake_clerk: FakeClerk, clock: FixedClock
+) -> None:
+    with running_fake_chek() as chek:
+        on_chek = _on_chek(settings, chek)
+        async with AsyncTestClient(app_at(on_chek, clock)) as client:
+            home = await _home(client, minter, fake_clerk)
+            done = await _set_up(client, home, {"payment_method": "ach"})
+            assert done["invite_sent_to"] == "pat.ps@x.org"
+            assert (await _settings(client, home))["ach"]["status"] == "Invited"
+            user = chek.users[done["chek_user_id"]]
+            user["directpay"]["status"], user["balance"] = "Active", 2_500  # the provider linked the bank
+            async with _job_context(on_chek, clock):
+                await sync_provider_wallet_job(home.provider_id)
+            body = await _settings(client, home)
+    assert body["ach"] == {"available": True, "status": "Active", "id": done["direct_pay_id"]}
+    assert (body["is_payable"], body["wallet_balance_cents"]) == (True, 2_500)
 
 
 def _on_chek(settings: Settings, chek: FakeChek) -> Settings:

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from adapters.postgres.money.rows import FamilyPaymentSettingsRow, ProviderPaymentSettingsRow
 from adapters.postgres.programme._base import parse_id
@@ -150,3 +151,26 @@ class PostgresPaymentSettings:
             .limit(limit)
         )
         return [str(key) for key in rows.scalars()]
+
+    async def families_with_wallet(self, *, after: str | None, limit: int) -> list[str]:
+        return await self._with_wallet(
+            FamilyPaymentSettingsRow, FamilyPaymentSettingsRow.family_id, after, limit
+        )
+
+    async def providers_with_wallet(self, *, after: str | None, limit: int) -> list[str]:
+        return await self._with_wallet(
+            ProviderPaymentSettingsRow, ProviderPaymentSettingsRow.provider_id, after, limit
+        )
+
+    async def _with_wallet(
+        self,
+        row: type[FamilyPaymentSettingsRow] | type[ProviderPaymentSettingsRow],
+        key: InstrumentedAttribute[UUID],
+        after: str | None,
+        limit: int,
+    ) -> list[str]:
+        query = select(key).where(row.gateway_user_id.is_not(None)).order_by(key).limit(limit)
+        start = None if after is None else parse_id(after)
+        if start is not None:
+            query = query.where(key > start)
+        return [str(owner) for owner in (await self._session.execute(query)).scalars()]
