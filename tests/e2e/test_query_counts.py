@@ -27,10 +27,11 @@ CREATE_CARE_DAY_STATEMENTS = 9
 FAMILY_PAGE_STATEMENTS = 3
 # A page of providers, their links.
 PROVIDER_PAGE_STATEMENTS = 2
-# The account lookup, the family's children, the selected child's providers.
-FAMILY_HOME_STATEMENTS = 3
-# The account lookup, the provider, its children, its rates.
-PROVIDER_HOME_STATEMENTS = 4
+# The account lookup, the family's children, the selected child's providers, then money's: the family's
+# payment settings, its wallet's ledger balance and the providers' payment settings.
+FAMILY_HOME_STATEMENTS = 6
+# The account lookup, the provider, its children, its rates, its payment settings.
+PROVIDER_HOME_STATEMENTS = 5
 
 
 def _engine(client: Client) -> AsyncEngine:
@@ -131,12 +132,18 @@ async def test_the_family_home_costs_the_same_statements_for_1_or_4_providers(
             f"/admin/providers/{provider['id']}/children/{home.child_id}", headers=OPERATOR
         )
         assert linked.status_code == 200, linked.text
+        # Each with payment settings (a card), so every provider's is_payable has a row behind it.
+        set_up = await programme_client.post(
+            f"/provider/{provider['id']}/initialize-payment", json={}, headers=OPERATOR
+        )
+        assert set_up.status_code == 200, set_up.text
 
     many = await _statements(programme_client, "/family", home.family_headers)
 
     assert len(one) == len(many) == FAMILY_HOME_STATEMENTS, many
     shown = (await programme_client.get("/family", headers=home.family_headers)).json()["providers"]
     assert len(shown) == 4
+    assert [p["is_payable"] for p in shown].count(True) == 3
     assert [p["id"] for p in shown] == sorted(p["id"] for p in shown)
 
 

@@ -1,9 +1,10 @@
 """The family's and the provider's home pages: ``GET /family``, ``/family/{child_id}``,
 ``/family/default_child_id`` and ``GET /provider`` (frontend-contract.md §2.1, §2.2, §2.8).
 
-Values owned by capabilities that do not exist yet are reported honestly, not invented:
-payments (``is_payable`` and ``can_make_payments`` false), attendance (``attendance_due`` and
-``attendance_is_overdue`` false, no "attendance" notification), CPR training (null) and the
+``is_payable`` and ``can_make_payments`` come from money's records (domain/money/use_cases/dashboards.py:
+our ledger and our last copy of the gateway's state, never the gateway itself). Values owned by
+capabilities that do not exist yet are reported honestly, not invented: attendance (``attendance_due``
+and ``attendance_is_overdue`` false, no "attendance" notification), CPR training (null) and the
 curriculum (null).
 """
 
@@ -16,6 +17,7 @@ from litestar import get
 from litestar.params import FromPath
 
 from domain.identity.model import Account, Role
+from domain.money.use_cases import dashboards as money
 from domain.programme.families import Child
 from domain.programme.providers import Provider
 from domain.programme.use_cases import dashboards
@@ -91,7 +93,9 @@ def _selected(child: Child) -> SelectedChild:
     )
 
 
-def _family_home(home: dashboards.FamilyDashboard, account: Account) -> FamilyHome:
+def _family_home(
+    home: dashboards.FamilyDashboard, flags: money.FamilyPaymentFlags, account: Account
+) -> FamilyHome:
     return FamilyHome(
         selected_child_info=_selected(home.selected_child),
         providers=[
@@ -101,7 +105,7 @@ def _family_home(home: dashboards.FamilyDashboard, account: Account) -> FamilyHo
                 status=_provider_status(p),
                 type=p.type.value,
                 is_payment_enabled=p.payment_enabled,
-                is_payable=False,  # payments capability
+                is_payable=p.id in flags.payable_provider_ids,
                 attendance_is_overdue=False,  # attendance capability
             )
             for p in home.providers
@@ -109,7 +113,7 @@ def _family_home(home: dashboards.FamilyDashboard, account: Account) -> FamilyHo
         children=[ChildSummary(c.id, c.first_name, c.last_name) for c in home.children],
         notifications=_family_notifications(home),
         is_also_provider=Role.PROVIDER in account.roles and account.provider_id is not None,
-        can_make_payments=False,  # payments capability (family wallet)
+        can_make_payments=flags.can_make_payments,
         attendance_due=False,  # attendance capability
     )
 
@@ -118,7 +122,11 @@ async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
     services = services_of(request)
     actor, account = await family_account(request)
     home = await dashboards.family_dashboard(services.programme_reads(), actor, child_id)
-    return _family_home(home, account)
+    family_id = home.selected_child.family_id
+    flags = await money.family_payment_flags(
+        services.money_reads(), family_id, [p.id for p in home.providers]
+    )
+    return _family_home(home, flags, account)
 
 
 @get("/family", guards=[programme_person], summary="The family's home for its first child")
@@ -169,7 +177,7 @@ class ProviderHome(msgspec.Struct):
     is_also_family: bool
 
 
-def _provider_home(home: dashboards.ProviderDashboard, account: Account) -> ProviderHome:
+def _provider_home(home: dashboards.ProviderDashboard, payable: bool, account: Account) -> ProviderHome:
     p = home.provider
     notice = dashboards.application_notice(p.status)
     return ProviderHome(
@@ -181,7 +189,7 @@ def _provider_home(home: dashboards.ProviderDashboard, account: Account) -> Prov
             type=p.type.value,
             status=p.status.value,
             is_payment_enabled=p.payment_enabled,
-            is_payable=False,  # payments capability (payment settings)
+            is_payable=payable,
             cpr_certified=None,  # training records are not kept yet
             cpr_training_link=None,
         ),
@@ -207,7 +215,8 @@ async def provider_home(request: AnyRequest) -> ProviderHome:
     services = services_of(request)
     actor, account = await provider_account(request)
     home = await dashboards.provider_dashboard(services.programme_reads(), services.rules, actor)
-    return _provider_home(home, account)
+    payable = await money.provider_is_payable(services.money_reads(), home.provider.id)
+    return _provider_home(home, payable, account)
 
 
 ROUTES = [family_home, default_child, family_child_home, provider_home]
