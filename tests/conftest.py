@@ -12,7 +12,7 @@ from tests import infrastructure
 from tests.fake_clerk import SECRET_KEY, FakeClerk, running_fake_clerk
 from tests.tokens import AUTHORIZED_PARTY, ISSUER, WEBHOOK_SECRET, TokenMinter, new_key, public_pem
 
-TIERS = ("unit", "integration", "e2e")
+TIERS = ("unit", "integration", "e2e", "contract")
 TEST_API_KEY = "test-api-key-0123456789"
 
 
