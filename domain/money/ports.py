@@ -129,6 +129,10 @@ class PaymentSettingsRepository(Protocol):
 
     async def providers_with_wallet(self, *, after: str | None, limit: int) -> list[str]: ...
 
+    async def providers_awaiting_gateway(self, *, after: str | None, limit: int) -> list[str]:
+        """Providers with a wallet never synced, or an instrument not ``Active`` (``awaits_gateway``)."""
+        ...
+
 
 class FundingRepository(Protocol):
     async def claim(self, funding: AllocationFunding) -> AllocationFunding:

@@ -91,6 +91,16 @@ def shown_status(method: PaymentMethod, instrument: Instrument | None) -> str | 
     return instrument.status
 
 
+def awaits_gateway(settings: ProviderPaymentSettings) -> bool:
+    """Whether the provider waits on something only the gateway will tell us: an instrument that is not
+    ``Active`` yet (a bank link the provider has still to finish), or a wallet never synced."""
+    if settings.gateway_user_id is None:
+        return False
+    if settings.last_synced_at is None:
+        return True
+    return any(i is not None and i.status != InstrumentStatus.ACTIVE for i in (settings.card, settings.ach))
+
+
 def needs_refresh(
     last_synced_at: datetime | None, gateway_user_id: str | None, now: datetime, *, stale_after: timedelta
 ) -> bool:

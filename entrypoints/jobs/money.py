@@ -1,5 +1,5 @@
-"""Money's jobs: opening wallets (asked for at onboarding), refreshing them (on each change, and every
-15 minutes for all of them), funding allocations.
+"""Money's jobs: opening wallets (asked for at onboarding), refreshing them (on each change, every 15
+minutes for providers waiting on the gateway, daily for all), funding allocations.
 
 Gateway outages are retried with backoff — 30 s doubling up to an hour, twelve retries, roughly seven
 hours — and each failure is recorded on the record it concerns (the wallet's row, the allocation's funding)
@@ -16,7 +16,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.money.errors import GatewayDeclined, GatewayUnavailable, WalletDetailsInvalid
 from domain.money.use_cases import jobs as names
-from domain.money.use_cases.refresh import ask_for_wallet_refresh
+from domain.money.use_cases.refresh import ask_for_pending_refresh, ask_for_wallet_refresh
 from domain.money.use_cases.wallets import (
     open_family_wallet,
     open_provider_wallet,
@@ -73,8 +73,9 @@ SYNC_RETRIES: dict[str, Any] = {
     "max_backoff": timedelta(minutes=5),
     "time_limit": timedelta(minutes=1),
 }
-# Every 15 minutes (use_cases.payment_settings.STALE_AFTER says a copy is stale after two sweeps).
-REFRESH_WALLETS_CRON = "*/15 * * * *"
+# The two sweeps of domain/money/use_cases/refresh.py, in BUSINESS_TIMEZONE.
+REFRESH_PENDING_CRON = "*/15 * * * *"
+REFRESH_WALLETS_CRON = "30 3 * * *"
 
 
 @job_manager.job(name=names.SYNC_PROVIDER_WALLET, **SYNC_RETRIES)
@@ -121,10 +122,16 @@ async def sync_family_wallet_job(family_id: str) -> dict[str, Any]:
     return {"family_id": family_id, "synced": True, "wallet_balance_cents": synced.wallet_balance_cents}
 
 
+@job_manager.job(name=names.REFRESH_PENDING, cron=REFRESH_PENDING_CRON, time_limit=timedelta(minutes=5))
+async def refresh_pending_instruments() -> dict[str, Any]:
+    """A sync job for every provider waiting on the gateway (a bank link not finished, a wallet never
+    synced): a linked bank reaches our records, and so the pages, within 15 minutes."""
+    return {"providers": await ask_for_pending_refresh(job_context().money_unit_of_work())}
+
+
 @job_manager.job(name=names.REFRESH_WALLETS, cron=REFRESH_WALLETS_CRON, time_limit=timedelta(minutes=10))
 async def refresh_wallets() -> dict[str, Any]:
-    """A sync job for every wallet we know of (a system schedule): what changes on the gateway's side
-    alone (a bank linked, a balance moved) reaches our records, and so the pages, within 15 minutes."""
+    """A sync job for every wallet we know of, once a day (balances, settled instruments)."""
     asked = await ask_for_wallet_refresh(job_context().money_unit_of_work())
     return {"families": asked.families, "providers": asked.providers}
 

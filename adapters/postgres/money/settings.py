@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -14,7 +14,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 from adapters.postgres.money.rows import FamilyPaymentSettingsRow, ProviderPaymentSettingsRow
 from adapters.postgres.programme._base import parse_id
 from adapters.postgres.programme.rows import FamilyRow, ProviderRow
-from domain.money.wallets import FamilyPaymentSettings, Instrument, PaymentMethod, ProviderPaymentSettings
+from domain.money.wallets import (
+    FamilyPaymentSettings,
+    Instrument,
+    InstrumentStatus,
+    PaymentMethod,
+    ProviderPaymentSettings,
+)
 
 
 def _instrument(instrument_id: str | None, status: str | None) -> Instrument | None:
@@ -162,14 +168,25 @@ class PostgresPaymentSettings:
             ProviderPaymentSettingsRow, ProviderPaymentSettingsRow.provider_id, after, limit
         )
 
+    async def providers_awaiting_gateway(self, *, after: str | None, limit: int) -> list[str]:
+        row = ProviderPaymentSettingsRow
+        active = InstrumentStatus.ACTIVE.value
+        waiting = or_(
+            row.last_synced_at.is_(None),
+            and_(row.card_id.is_not(None), row.card_status.is_distinct_from(active)),
+            and_(row.ach_id.is_not(None), row.ach_status.is_distinct_from(active)),
+        )
+        return await self._with_wallet(row, row.provider_id, after, limit, waiting)
+
     async def _with_wallet(
         self,
         row: type[FamilyPaymentSettingsRow] | type[ProviderPaymentSettingsRow],
         key: InstrumentedAttribute[UUID],
         after: str | None,
         limit: int,
+        *conditions: ColumnElement[bool],
     ) -> list[str]:
-        query = select(key).where(row.gateway_user_id.is_not(None)).order_by(key).limit(limit)
+        query = select(key).where(row.gateway_user_id.is_not(None), *conditions).order_by(key).limit(limit)
         start = None if after is None else parse_id(after)
         if start is not None:
             query = query.where(key > start)

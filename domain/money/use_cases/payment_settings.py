@@ -14,7 +14,6 @@ failure rolls the row back to what it was and is said to the caller (503, or 400
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from domain.money.errors import PaymentInstrumentMissing, ProviderPaymentsNotEnabled
 from domain.money.ports import MoneyUnitOfWork, PaymentGateway
@@ -23,9 +22,6 @@ from domain.money.use_cases.wallets import provider_holder
 from domain.money.wallets import PaymentMethod, ProviderPaymentSettings
 from domain.ports import Clock
 from domain.programme.errors import ProviderNotFound
-
-# The refresh job runs every 15 minutes; a copy older than two runs means the job is not keeping up.
-STALE_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)

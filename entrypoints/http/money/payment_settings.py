@@ -19,6 +19,7 @@ from litestar.params import FromPath, JSONBody
 
 from domain.identity.model import Role
 from domain.money.use_cases import payment_settings as use_cases
+from domain.money.use_cases import refresh
 from domain.money.wallets import (
     PaymentMethod,
     ProviderPaymentSettings,
@@ -105,7 +106,7 @@ def settings_json(settings: ProviderPaymentSettings, now: datetime) -> PaymentSe
         payment_method_updated_at=utc_or_none(settings.payment_method_updated_at),
         is_payable=problem is None,
         needs_refresh=needs_refresh(
-            settings.last_synced_at, settings.gateway_user_id, now, stale_after=use_cases.STALE_AFTER
+            settings.last_synced_at, settings.gateway_user_id, now, stale_after=refresh.stale_after(settings)
         ),
         last_sync=utc_or_none(settings.last_synced_at),
         last_synced_at=utc_or_none(settings.last_synced_at),

@@ -1,5 +1,6 @@
-"""The periodic refresh asks for one sync per wallet we know of (a page per transaction), it is a system
-schedule, and a sync copies the gateway's balance and statuses to our row or records why it could not."""
+"""The periodic refreshes (system schedules) ask for one sync per wallet concerned, a page per transaction:
+every 15 minutes the providers waiting on the gateway, daily every wallet; a sync copies the gateway's
+balance and statuses to our row, or records why it could not."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from domain.money.errors import GatewayUnavailable
 from domain.money.use_cases.refresh import ask_for_wallet_refresh
 from entrypoints.jobs.context import JobContext
 from entrypoints.jobs.money import (
+    REFRESH_PENDING_CRON,
     REFRESH_WALLETS_CRON,
     open_family_wallet_job,
     open_provider_wallet_job,
+    refresh_pending_instruments,
     refresh_wallets,
     sync_family_wallet_job,
     sync_provider_wallet_job,
@@ -60,17 +63,39 @@ def _sandbox(context: JobContext) -> SandboxGateway:
     return gateway
 
 
-def test_the_refresh_is_a_system_schedule_every_15_minutes() -> None:
-    assert REFRESH_WALLETS_CRON == "*/15 * * * *"
-    assert (
-        DeclaredSchedule(
-            key="money.refresh_wallets",
-            job_name="money.refresh_wallets",
-            cron=REFRESH_WALLETS_CRON,
-            timezone=None,
-        )
-        in declared_schedules()
-    )
+def test_the_refreshes_are_system_schedules() -> None:
+    assert (REFRESH_PENDING_CRON, REFRESH_WALLETS_CRON) == ("*/15 * * * *", "30 3 * * *")
+    declared = declared_schedules()
+    for name, cron in (
+        ("money.refresh_pending_instruments", REFRESH_PENDING_CRON),
+        ("money.refresh_wallets", REFRESH_WALLETS_CRON),
+    ):
+        assert DeclaredSchedule(key=name, job_name=name, cron=cron, timezone=None) in declared
+
+
+async def test_every_15_minutes_the_providers_waiting_on_the_gateway_are_synced(
+    context: JobContext, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    never_synced, settled, invited, no_wallet = await _providers(new_uow, 4)
+    for provider_id in (never_synced, settled, invited):
+        await open_provider_wallet_job(provider_id)
+    gateway = _sandbox(context)
+    async with context.money_unit_of_work() as uow:
+        users = {
+            p: s.gateway_user_id
+            for p, s in (await uow.payment_settings.providers([settled, invited])).items()
+        }
+    await gateway.create_card(users[settled] or "")
+    await gateway.start_ach_linking(users[invited] or "")
+    for provider_id in (settled, invited):
+        await sync_provider_wallet_job(provider_id)  # Active card; Pending ACH
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM jobs"))
+
+    assert await refresh_pending_instruments() == {"providers": 2}
+
+    assert await _asked(engine, "money.sync_provider_wallet") == sorted([never_synced, invited])
+    assert no_wallet not in await _asked(engine, "money.sync_provider_wallet")
 
 
 async def test_the_refresh_asks_for_a_sync_of_every_wallet_and_only_those(
