@@ -59,3 +59,11 @@ class GatewayUnavailable(DependencyUnavailable):
 
     code = "gateway_unavailable"
     default_message = "The payment gateway is unavailable"
+
+
+class FamilyWalletMissing(DependencyUnavailable):
+    """The allocation cannot be funded yet: the family's wallet has not been opened at the gateway (its
+    job has not run, or is waiting on the gateway). Retried like an outage."""
+
+    code = "family_wallet_missing"
+    default_message = "The family has no wallet at the payment gateway yet"

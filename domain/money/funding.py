@@ -39,6 +39,15 @@ class AllocationFunding:
     def failed(self, error: str, at: datetime) -> AllocationFunding:
         return replace(self, attempts=self.attempts + 1, last_error=error[:2000], last_attempt_at=at)
 
+    def nothing_to_fund(self, at: datetime) -> AllocationFunding:
+        return replace(
+            self,
+            status=FundingStatus.NOTHING_TO_FUND,
+            attempts=self.attempts + 1,
+            last_error=None,
+            last_attempt_at=at,
+        )
+
     def funded(self, transfer_id: str, ledger_transaction_id: int, at: datetime) -> AllocationFunding:
         return replace(
             self,
@@ -50,6 +59,25 @@ class AllocationFunding:
             ledger_transaction_id=ledger_transaction_id,
             funded_at=at,
         )
+
+
+class FundingStep(enum.StrEnum):
+    """What a funding attempt does next, decided from the claimed row and the family's wallet."""
+
+    ALREADY_SETTLED = "already_settled"  # funded (or nothing to fund) before: nothing moves again
+    NOTHING_TO_FUND = "nothing_to_fund"  # a zero budget: settled without a gateway call
+    WAIT_FOR_WALLET = "wait_for_wallet"  # the wallet job has not opened the family's wallet yet
+    MOVE_MONEY = "move_money"
+
+
+def funding_step(funding: AllocationFunding, family_wallet_user_id: str | None) -> FundingStep:
+    if funding.is_settled:
+        return FundingStep.ALREADY_SETTLED
+    if funding.amount_cents == 0:
+        return FundingStep.NOTHING_TO_FUND
+    if family_wallet_user_id is None:
+        return FundingStep.WAIT_FOR_WALLET
+    return FundingStep.MOVE_MONEY
 
 
 def funding_key(allocation_id: int) -> str:

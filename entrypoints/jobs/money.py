@@ -1,5 +1,6 @@
 """Money's jobs: opening wallets (asked for at onboarding), refreshing them (on each change, every 15
-minutes for providers waiting on the gateway, daily for all), funding allocations.
+minutes for providers waiting on the gateway, daily for all), funding allocations (a subscriber of
+``programme.allocation_created``).
 
 Gateway outages are retried with backoff — 30 s doubling up to an hour, twelve retries, roughly seven
 hours — and each failure is recorded on the record it concerns (the wallet's row, the allocation's funding)
@@ -15,7 +16,9 @@ from typing import Any
 
 from domain.errors import DomainError
 from domain.money.errors import GatewayDeclined, GatewayUnavailable, WalletDetailsInvalid
+from domain.money.funding import AllocationFunding
 from domain.money.use_cases import jobs as names
+from domain.money.use_cases.funding import fund_allocation
 from domain.money.use_cases.refresh import ask_for_pending_refresh, ask_for_wallet_refresh
 from domain.money.use_cases.wallets import (
     open_family_wallet,
@@ -26,6 +29,7 @@ from domain.money.use_cases.wallets import (
 )
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import job_context
+from entrypoints.jobs.programme import subscribe_to_allocation_created
 
 MONEY_RETRIES: dict[str, Any] = {
     "max_retries": 12,
@@ -134,6 +138,39 @@ async def refresh_wallets() -> dict[str, Any]:
     """A sync job for every wallet we know of, once a day (balances, settled instruments)."""
     asked = await ask_for_wallet_refresh(job_context().money_unit_of_work())
     return {"families": asked.families, "providers": asked.providers}
+
+
+@subscribe_to_allocation_created
+@job_manager.job(name=names.FUND_ALLOCATION, **MONEY_RETRIES)
+async def fund_allocation_job(
+    *, allocation_id: int, child_id: str, family_id: str, month: str, allocation_cents: int, occurred_at: str
+) -> dict[str, Any]:
+    """Fund a new allocation's family wallet from the programme, once (the allocation is the key).
+
+    The amount and the family are read from our records, not from the event. No wallet yet (its job
+    has not run) and gateway failures are recorded on the allocation's funding and raised: retried.
+    """
+    context = job_context()
+    result = await fund_allocation(
+        context.money_unit_of_work(), context.gateway, context.clock, allocation_id
+    )
+    return {**funding_json(result.funding), "step": result.step.value}
+
+
+def funding_json(funding: AllocationFunding) -> dict[str, Any]:
+    """An allocation's funding as job results and ``payments … --json`` show it."""
+    return {
+        "allocation_id": funding.allocation_id,
+        "family_id": funding.family_id,
+        "amount_cents": funding.amount_cents,
+        "status": funding.status.value,
+        "attempts": funding.attempts,
+        "last_error": funding.last_error,
+        "last_attempt_at": funding.last_attempt_at.isoformat() if funding.last_attempt_at else None,
+        "gateway_transfer_id": funding.gateway_transfer_id,
+        "ledger_transaction_id": funding.ledger_transaction_id,
+        "funded_at": funding.funded_at.isoformat() if funding.funded_at else None,
+    }
 
 
 def error_json(error: DomainError) -> dict[str, Any]:

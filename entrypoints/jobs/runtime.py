@@ -90,11 +90,17 @@ def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> lis
     ]
 
 
-def declare_actors(broker: JobBroker, manager: JobManager) -> None:
-    """Make every job (registered now or later) a Dramatiq actor on ``broker``."""
+def declare_actors(broker: JobBroker, manager: JobManager, *, max_backoff_seconds: int | None = None) -> None:
+    """Make every job (registered now or later) a Dramatiq actor on ``broker``; ``max_backoff_seconds``
+    (``JOB_MAX_BACKOFF_SECONDS``) caps every job's retry backoff, its minimum included."""
 
     def declare(definition: JobDefinition) -> None:
         options = definition.options
+        max_backoff = options.max_backoff.total_seconds()
+        min_backoff = options.min_backoff.total_seconds()
+        if max_backoff_seconds is not None:
+            max_backoff = min(max_backoff, max_backoff_seconds)
+            min_backoff = min(min_backoff, max_backoff_seconds)
         dramatiq.Actor(
             definition.fn,
             broker=broker,
@@ -104,8 +110,8 @@ def declare_actors(broker: JobBroker, manager: JobManager) -> None:
             options={
                 "max_retries": options.max_retries,
                 "time_limit": _ms(options.time_limit.total_seconds()),
-                "min_backoff": _ms(options.min_backoff.total_seconds()),
-                "max_backoff": _ms(options.max_backoff.total_seconds()),
+                "min_backoff": _ms(min_backoff),
+                "max_backoff": _ms(max_backoff),
             },
         )
 

@@ -25,7 +25,7 @@ runtime = build_job_runtime(settings, job_manager, worker=True)
 broker = runtime.broker
 dramatiq.set_broker(broker)
 job_manager.use(runtime.queue)  # jobs that start jobs write their records the same way
-declare_actors(broker, job_manager)
+declare_actors(broker, job_manager, max_backoff_seconds=settings.job_max_backoff_seconds)
 
 
 class _ResultsAreRecorded(logging.Filter):

@@ -108,13 +108,14 @@ async def test_the_monthly_allocation_job_runs_in_a_worker_once_and_reports_its_
             (child["id"], next_month) for child in family["children"]
         )
 
-        # Each new allocation's event ran as a job, and says honestly that nobody listens yet.
+        # Each new allocation's event ran as a job, and asked money to fund the allocation.
         event_jobs = await eventually(
             lambda: _job_ids_once(database_url, "programme.allocation_created", 2), what="two event jobs"
         )
         for job_id in event_jobs:
             await _finished(database_url, job_id)
-            assert (await _status(client, job_id))["result"]["subscribers"] == []
+            subscribers = (await _status(client, job_id))["result"]["subscribers"]
+            assert [s["job"] for s in subscribers] == ["money.fund_allocation"]
 
         second = create_monthly_allocations.delay()
         await _finished(database_url, second)

@@ -99,7 +99,7 @@ def test_delay_in_needs_a_timedelta_and_delay_at_an_aware_datetime(manager: JobM
     def later() -> None: ...
 
     with pytest.raises(JobArgumentsError):
-        later.delay_in(60)  # type: ignore[arg-type]
+        later.delay_in(60)
     with pytest.raises(JobArgumentsError):
         later.delay_at(datetime(2030, 1, 1))
 
@@ -145,3 +145,20 @@ def test_jobs_registered_later_are_announced_to_listeners(manager: JobManager) -
     manager.on_register(lambda definition: seen.append(definition.name))
     manager.job(name="late")(lambda: None)
     assert seen == ["early", "late"]
+
+
+def test_job_max_backoff_seconds_caps_every_job_s_retry_backoff(manager: JobManager) -> None:
+    from dramatiq.brokers.stub import StubBroker
+
+    from entrypoints.jobs.runtime import declare_actors
+
+    @manager.job(name="slow_retries", min_backoff=timedelta(seconds=30), max_backoff=timedelta(hours=1))
+    def slow_retries() -> None: ...
+
+    capped, uncapped = StubBroker(), StubBroker()
+    declare_actors(capped, manager, max_backoff_seconds=1)
+    declare_actors(uncapped, manager)
+    options = capped.get_actor("slow_retries").options
+    assert (options["min_backoff"], options["max_backoff"]) == (1_000, 1_000)
+    options = uncapped.get_actor("slow_retries").options
+    assert (options["min_backoff"], options["max_backoff"]) == (30_000, 3_600_000)

@@ -16,6 +16,7 @@ from adapters.postgres.job_dispatch import DeclaredSchedule
 from adapters.scheduler.cron import next_tick
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import JobContext, build_job_context, use_job_context
+from entrypoints.jobs.money import fund_allocation_job
 from entrypoints.jobs.programme import (
     allocation_created,
     create_monthly_allocations,
@@ -141,8 +142,18 @@ EVENT = {
 
 
 async def test_with_no_subscriber_the_event_job_says_so(context: JobContext, engine: AsyncEngine) -> None:
-    assert await allocation_created(**EVENT) == {"allocation_id": 41, "subscribers": []}
+    unsubscribe_from_allocation_created(fund_allocation_job)
+    try:
+        assert await allocation_created(**EVENT) == {"allocation_id": 41, "subscribers": []}
+    finally:
+        subscribe_to_allocation_created(fund_allocation_job)
     assert await _scalar(engine, "SELECT count(*) FROM jobs") == 0
+
+
+async def test_money_funds_every_new_allocation(context: JobContext, engine: AsyncEngine) -> None:
+    [dispatched] = (await allocation_created(**EVENT))["subscribers"]
+    assert dispatched["job"] == "money.fund_allocation"
+    assert await _scalar(engine, "SELECT kwargs FROM jobs WHERE name = 'money.fund_allocation'") == EVENT
 
 
 @job_manager.job(name="tests.fund_wallet")
@@ -160,8 +171,8 @@ async def test_each_subscriber_gets_a_job_of_its_own_with_the_event(
         result = await allocation_created(**EVENT)
     finally:
         unsubscribe_from_allocation_created(fund_wallet)
-    [dispatched] = result["subscribers"]
-    assert dispatched["job"] == "tests.fund_wallet"
+    [dispatched] = [d for d in result["subscribers"] if d["job"] == "tests.fund_wallet"]
+    assert [d["job"] for d in result["subscribers"]] == ["money.fund_allocation", "tests.fund_wallet"]
     async with engine.connect() as connection:
         row = (
             await connection.execute(

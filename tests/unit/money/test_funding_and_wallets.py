@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.money.errors import WalletDetailsInvalid
-from domain.money.funding import AllocationFunding, FundingStatus, funding_key, funding_transaction
+from domain.money.funding import (
+    AllocationFunding,
+    FundingStatus,
+    FundingStep,
+    funding_key,
+    funding_step,
+    funding_transaction,
+)
 from domain.money.ledger import Account, RecordType, TransactionKind
 from domain.money.wallet_details import HolderKind, e164_phone, short_name, state_code, wallet_holder
 from domain.money.wallets import (
@@ -49,6 +56,30 @@ def test_a_failed_try_stays_pending_and_counts_and_success_clears_the_error() ->
         "tr_1",
     )
     assert done.is_settled
+
+
+def test_the_funding_decision_moves_money_only_for_an_unsettled_budget_into_an_open_wallet() -> None:
+    pending = AllocationFunding(1, FAMILY, 100)
+    assert funding_step(pending, "user_1") is FundingStep.MOVE_MONEY
+    assert funding_step(pending.failed("down", AT), "user_1") is FundingStep.MOVE_MONEY  # a retry
+    assert funding_step(pending, None) is FundingStep.WAIT_FOR_WALLET
+    zero = AllocationFunding(2, FAMILY, 0)
+    # A zero budget needs no wallet and no gateway: it is settled as it is.
+    assert funding_step(zero, None) is FundingStep.NOTHING_TO_FUND
+    assert funding_step(zero.nothing_to_fund(AT), "user_1") is FundingStep.ALREADY_SETTLED
+    assert funding_step(pending.funded("tr_1", 7, AT), "user_1") is FundingStep.ALREADY_SETTLED
+    assert funding_step(pending.funded("tr_1", 7, AT), None) is FundingStep.ALREADY_SETTLED
+
+
+def test_nothing_to_fund_is_settled_without_a_transfer() -> None:
+    settled = AllocationFunding(2, FAMILY, 0).failed("no wallet", AT).nothing_to_fund(AT)
+    assert (settled.status, settled.attempts, settled.last_error, settled.gateway_transfer_id) == (
+        FundingStatus.NOTHING_TO_FUND,
+        2,
+        None,
+        None,
+    )
+    assert settled.is_settled
 
 
 @pytest.mark.parametrize(
