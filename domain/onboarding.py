@@ -12,6 +12,10 @@ directory outage, or a process dying between the commit and the immediate write,
 metadata: the job retries with backoff until the directory answers. When the immediate write
 worked, the job writes the same metadata once more, which is harmless.
 
+The portal invitation (the sign-in link, in the person's language) and the staff's email are
+recorded in the same transaction (``uow.notifier``) and sent by jobs after the commit; the invitation's
+record is what says it was sent, and repeating onboarding finds it instead of sending another.
+
 Repeating it is harmless: the account keeps its link and allocations that exist are kept. Two calls
 for the same person at once leave one account: the second insert waits for the first, loses on the
 primary key and then updates the row the first one made.
@@ -27,6 +31,14 @@ from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import Account, Role, checked_clerk_user_id, checked_email
 from domain.identity.ports import AccountRepository, IdentityDirectory
 from domain.money.use_cases.jobs import OPEN_FAMILY_WALLET, OPEN_PROVIDER_WALLET
+from domain.notifications.messages import (
+    family_portal_invitation,
+    provider_portal_invitation,
+    staff_family_onboarded,
+    staff_provider_onboarded,
+)
+from domain.notifications.model import Message
+from domain.notifications.ports import Notifier
 from domain.ports import JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
@@ -47,6 +59,9 @@ class Onboarded:
     directory_synced: bool
     # The job that writes the directory metadata (again, or for the first time after an outage).
     directory_sync_job_id: str
+    # The portal invitation's message record (the first one's when onboarding is repeated); None when
+    # the person has no email address to invite.
+    portal_invitation_message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +94,15 @@ async def onboard_family(
         outcomes: list[AllocationOutcome] = await allocate_family_within(
             uow, calendar, rules, family_id=family.id
         )
+        created = sum(1 for o in outcomes if o.created)
         sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
         # The wallet is opened by a job (retried): onboarding never fails because the gateway is down.
         await uow.jobs.enqueue(OPEN_FAMILY_WALLET, family.id)
+        invitation = await _invite(uow.notifier, family_portal_invitation(family))
+        await uow.notifier.notify(staff_family_onboarded(family, account.clerk_user_id, created))
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
-    return Onboarded(account, sum(1 for o in outcomes if o.created), synced, sync_job_id)
+    return Onboarded(account, created, synced, sync_job_id, invitation)
 
 
 async def onboard_provider(
@@ -106,9 +124,17 @@ async def onboard_provider(
         account = await _linked_account(accounts, user_id, provider.email, link)
         sync_job_id = request_directory_sync(jobs, account.clerk_user_id)
         await uow.jobs.enqueue(OPEN_PROVIDER_WALLET, provider.id)
+        invitation = await _invite(uow.notifier, provider_portal_invitation(provider))
+        await uow.notifier.notify(staff_provider_onboarded(provider, account.clerk_user_id))
         await uow.commit()
     synced = await mirror_to_directory(directory, account)
-    return Onboarded(account, 0, synced, sync_job_id)
+    return Onboarded(account, 0, synced, sync_job_id, invitation)
+
+
+async def _invite(notifier: Notifier, invitation: Message | None) -> int | None:
+    if invitation is None:
+        return None
+    return (await notifier.notify(invitation)).message_id
 
 
 async def _linked_account(

@@ -32,6 +32,8 @@ __all__ = ["APP_ENVS", "AppEnv", "Settings", "SettingsError", "load_settings"]
 
 AppEnv = Literal["development", "testing", "staging", "production"]
 PaymentGatewayName = Literal["sandbox", "chek"]
+EmailProviderName = Literal["smtp", "postmark", "sendgrid"]
+SmtpSecurity = Literal["none", "starttls", "tls"]
 CHEK_SETTINGS = ("CHEK_BASE_URL", "CHEK_ACCOUNT_ID", "CHEK_PROGRAM_ID", "CHEK_API_KEY", "CHEK_WRITE_KEY")
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,20 @@ class Settings:
     chek_program_id: str | None = None
     chek_api_key: str | None = field(default=None, repr=False)
     chek_write_key: str | None = field(default=None, repr=False)
+    # Messages: who sends email (SMTP by default: `cap-portal dev` points it at its local mailbox).
+    email_provider: EmailProviderName = "smtp"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: SmtpSecurity = "none"
+    smtp_timeout_seconds: int = 10
+    # Required outside development and testing, where these local stand-ins are used.
+    from_email_external: str | None = None
+    from_email_internal: str | None = None
+    reply_to_email: str | None = None
+    # Staff who get the internal emails (onboarding, payment rates set), comma-separated.
+    internal_email_recipients: tuple[str, ...] = ()
 
     def redacted(self) -> dict[str, str]:
         """Every setting by its variable name, secrets hidden: safe to print or log."""
@@ -155,6 +171,20 @@ class Settings:
             missing = [name for name in CHEK_SETTINGS if not getattr(self, name.lower())]
             if missing:
                 raise SettingsError(f"{missing[0]}: required when PAYMENT_GATEWAY is chek")
+
+    def require_email(self) -> None:
+        """What sending email needs (the worker sends; `config --check` says it beforehand)."""
+        if self.email_provider == "smtp" and not self.smtp_host:
+            raise SettingsError("SMTP_HOST: required when EMAIL_PROVIDER is smtp (`cap-portal dev` sets it)")
+        if self.app_env in ("staging", "production"):
+            for name in ("FROM_EMAIL_EXTERNAL", "FROM_EMAIL_INTERNAL"):
+                if not getattr(self, name.lower()):
+                    raise SettingsError(f"{name}: required when APP_ENV is {self.app_env}")
+
+    @property
+    def subject_prefix(self) -> str:
+        """Outside production every message says which environment sent it (as upstream did)."""
+        return "" if self.app_env == "production" else f"[{self.app_env.upper()}] "
 
     def require_sign_in(self) -> None:
         problem = sign_in_problem(self)
@@ -236,6 +266,43 @@ def _payment_gateway(text: str) -> PaymentGatewayName:
     if text == "chek":
         return "chek"
     raise ValueError(f"must be sandbox or chek, got {text!r}")
+
+
+def _email_provider(text: str) -> EmailProviderName:
+    if text == "smtp":
+        return "smtp"
+    if text == "postmark":
+        return "postmark"
+    if text == "sendgrid":
+        return "sendgrid"
+    raise ValueError(f"must be smtp, postmark or sendgrid, got {text!r}")
+
+
+def _smtp_security(text: str) -> SmtpSecurity:
+    if text == "none":
+        return "none"
+    if text == "starttls":
+        return "starttls"
+    if text == "tls":
+        return "tls"
+    raise ValueError(f"must be none, starttls or tls, got {text!r}")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"must be a port number (1-65535), got {text!r}")
+    return int(text)
+
+
+def _email_address(text: str) -> str:
+    local, at, domain = text.partition("@")
+    if not (local and at and domain) or any(c.isspace() for c in text) or "," in text:
+        raise ValueError(f"must be an email address, got {text!r}")
+    return text
+
+
+def _email_addresses(text: str) -> tuple[str, ...]:
+    return tuple(_email_address(part) for part in _comma_list(text))
 
 
 def _app_env(text: str) -> AppEnv:
@@ -368,4 +435,15 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CHEK_PROGRAM_ID": str,
     "CHEK_API_KEY": str,
     "CHEK_WRITE_KEY": str,
+    "EMAIL_PROVIDER": _email_provider,
+    "SMTP_HOST": str,
+    "SMTP_PORT": _port,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_SECURITY": _smtp_security,
+    "SMTP_TIMEOUT_SECONDS": _positive_int,
+    "FROM_EMAIL_EXTERNAL": _email_address,
+    "FROM_EMAIL_INTERNAL": _email_address,
+    "REPLY_TO_EMAIL": _email_address,
+    "INTERNAL_EMAIL_RECIPIENTS": _email_addresses,
 }

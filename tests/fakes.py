@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from domain.jobs import check_json_arguments
+from domain.notifications.model import Message, Queued
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
 from domain.programme.errors import ExternalIdTaken
@@ -58,6 +59,8 @@ class ProgrammeState:
     events: list[AllocationCreated] = field(default_factory=list)
     # What ``uow.jobs`` was asked for: (kind, job name, when or cron, args, kwargs); kept on commit only.
     jobs: list[tuple[str, str, object, tuple[object, ...], dict[str, object]]] = field(default_factory=list)
+    # What ``uow.notifier`` was asked for, by idempotency key (id, message); kept on commit only.
+    messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
 
     def copy(self) -> ProgrammeState:
         return ProgrammeState(
@@ -70,6 +73,7 @@ class ProgrammeState:
             dict(self.care_days),
             list(self.events),
             list(self.jobs),
+            dict(self.messages),
         )
 
 
@@ -354,6 +358,23 @@ class FakeTransactionJobs(_Repository):
         return self._ask("schedule", job_name, cron, args, kwargs)
 
 
+class FakeNotifier(_Repository):
+    """Satisfies ``domain.notifications.ports.Notifier``: one record per idempotency key, lost on rollback."""
+
+    async def notify(self, message: Message) -> Queued:
+        assert self._uow.is_open, "uow.notifier used outside `async with uow`"
+        found = self.state.messages.get(message.idempotency_key)
+        if found is not None:
+            return Queued(found[0], False)
+        message_id = self._uow.next_id()
+        self.state.messages[message.idempotency_key] = (message_id, message)
+        return Queued(message_id, True)
+
+    def sent(self) -> list[Message]:
+        """What committed transactions asked for (read after the use case, outside its block)."""
+        return [message for _, message in self._uow._committed.messages.values()]
+
+
 class FakeProgrammeUnitOfWork:
     """Changes made inside ``async with`` survive only if ``commit()`` ran, as with a real transaction."""
 
@@ -372,6 +393,7 @@ class FakeProgrammeUnitOfWork:
         self.care_days = FakeCareDays(self)
         self.allocation_events = FakeAllocationEvents(self)
         self.jobs = FakeTransactionJobs(self)
+        self.notifier = FakeNotifier(self)
 
     def next_id(self) -> int:
         # Like a database sequence: ids handed out are not given back on rollback.

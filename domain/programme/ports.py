@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
+from domain.notifications.ports import Notifier
 from domain.ports import TransactionJobs, UnitOfWork
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
@@ -188,4 +189,9 @@ class ProgrammeUnitOfWork(UnitOfWork, Protocol):
     @property
     def jobs(self) -> TransactionJobs:
         """Background work that joins this transaction (written now, sent after the commit)."""
+        ...
+
+    @property
+    def notifier(self) -> Notifier:
+        """Messages that join this transaction (recorded now, sent by a job after the commit)."""
         ...

@@ -19,13 +19,17 @@ from adapters.clerk.dev_keys import DEV_ISSUER
 from adapters.clock import SystemClock
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
+from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotificationsUnitOfWork
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.identity.ports import IdentityDirectory
 from domain.money.ports import PaymentGateway
+from domain.notifications.delivery import Envelope, Postman
+from domain.notifications.ports import MessageRenderer
 from domain.ports import Clock, JobQueue
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
+from entrypoints.notifications import build_envelope, build_postman, build_renderer
 from entrypoints.payments import build_gateway
 from entrypoints.settings import Settings
 
@@ -53,6 +57,8 @@ class JobContext:
     clock: Clock = field(default_factory=SystemClock)
     # None: the one PAYMENT_GATEWAY names, built on first use (tests hand in their own).
     payment_gateway: PaymentGateway | None = None
+    # None: the senders EMAIL_PROVIDER names, built on first use (tests hand in their own).
+    message_postman: Postman | None = None
     session_factory: async_sessionmaker[AsyncSession] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,6 +69,23 @@ class JobContext:
         if self.payment_gateway is None:
             self.payment_gateway = build_gateway(self.settings, self.session_factory)
         return self.payment_gateway
+
+    @property
+    def postman(self) -> Postman:
+        if self.message_postman is None:
+            self.message_postman = build_postman(self.settings)
+        return self.message_postman
+
+    @property
+    def envelope(self) -> Envelope:
+        return build_envelope(self.settings)
+
+    @property
+    def renderer(self) -> MessageRenderer:
+        return build_renderer(self.settings)
+
+    def notifications_unit_of_work(self) -> SqlAlchemyNotificationsUnitOfWork:
+        return SqlAlchemyNotificationsUnitOfWork(self.session_factory, jobs=self.jobs)
 
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.jobs)

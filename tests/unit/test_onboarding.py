@@ -3,16 +3,19 @@ directory written after the commit (and its outage reported, not fatal), repeats
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from domain.errors import Conflict, RuleRefused
 from domain.identity.model import Account, Role
+from domain.notifications.model import About, MessageKind, Recipient
 from domain.onboarding import AccountLinkedElsewhere, Onboarded, onboard_family, onboard_provider
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import FamilyNotFound, ProviderNotFound
+from domain.programme.statuses import Language
 from tests.fakes import FakeJobQueue, FakeProgrammeUnitOfWork, FixedClock
 from tests.identity_fakes import FakeAccounts, FakeDirectory
 from tests.unit.programme.builders import WEDNESDAY, add_child, add_family, add_provider
@@ -206,3 +209,71 @@ async def test_a_refused_onboarding_asks_for_no_wallet(
     with pytest.raises(AccountLinkedElsewhere):
         await _family(uow, accounts, FakeDirectory(), calendar)
     assert [job for job in uow.state.jobs if job[1].startswith("money.")] == []
+
+
+def _with_guardian_email(
+    uow: FakeProgrammeUnitOfWork, family_id: str, email: str | None, language: Language
+) -> None:
+    family = uow.state.families[family_id]
+    guardian = replace(family.guardians[0], email=email)
+    uow.state.families[family_id] = replace(family, guardians=(guardian,), language=language)
+
+
+async def test_onboarding_records_the_portal_invitation_in_the_family_s_language_and_tells_staff(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    _with_guardian_email(uow, "fam", "ana@example.org", Language.SPANISH)
+    done = await _family(uow, FakeAccounts(), FakeDirectory(), calendar)
+    by_kind = {message.kind: message for message in uow.notifier.sent()}
+    invitation = by_kind[MessageKind.PORTAL_INVITATION]
+    assert invitation.recipient == Recipient("ana@example.org", Language.SPANISH, "Ana")
+    assert invitation.data["sign_in_path"] == "/auth/sign-in"
+    assert invitation.about == About("family", "fam")
+    assert done.portal_invitation_message_id == uow.state.messages[invitation.idempotency_key][0]
+    staff = by_kind[MessageKind.STAFF_ONBOARDED]
+    assert staff.recipient.is_staff
+    assert staff.data["allocations_created"] == 2
+
+
+async def test_onboarding_again_invites_nobody_twice(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    _with_guardian_email(uow, "fam", "ana@example.org", Language.ENGLISH)
+    first = await _family(uow, FakeAccounts(), FakeDirectory(), calendar)
+    accounts = FakeAccounts()
+    again = await _family(uow, accounts, FakeDirectory(), calendar)
+    assert again.portal_invitation_message_id == first.portal_invitation_message_id
+    assert len(uow.state.messages) == 2  # the invitation and the staff email, once each
+
+
+async def test_a_family_without_an_email_is_onboarded_without_an_invitation(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    done = await _family(uow, FakeAccounts(), FakeDirectory(), calendar)
+    assert done.portal_invitation_message_id is None
+    assert [m.kind for m in uow.notifier.sent()] == [MessageKind.STAFF_ONBOARDED]
+
+
+async def test_a_refused_onboarding_sends_nothing(
+    uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
+    _with_guardian_email(uow, "fam", "ana@example.org", Language.ENGLISH)
+    add_family(uow, "other")
+    accounts = FakeAccounts(Account(USER, None, frozenset({Role.FAMILY}), family_id="other"))
+    with pytest.raises(AccountLinkedElsewhere):
+        await _family(uow, accounts, FakeDirectory(), calendar)
+    assert uow.state.messages == {}
+
+
+async def test_a_provider_is_invited_in_its_preferred_language(uow: FakeProgrammeUnitOfWork) -> None:
+    provider = uow.state.providers["prov"]
+    uow.state.providers["prov"] = replace(
+        provider, email="care@example.org", first_name="Rosa", preferred_language=Language.ARABIC
+    )
+    done = await onboard_provider(
+        uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
+    )
+    invitation = next(m for m in uow.notifier.sent() if m.kind is MessageKind.PORTAL_INVITATION)
+    assert invitation.recipient == Recipient("care@example.org", Language.ARABIC, "Rosa")
+    assert invitation.data["role"] == "provider"
+    assert done.portal_invitation_message_id is not None

@@ -202,3 +202,51 @@ def test_chek_needs_every_chek_setting_and_keeps_its_keys_out_of_repr(tmp_path: 
         partial.require_payment_gateway()
     with pytest.raises(SettingsError, match="PAYMENT_GATEWAY"):
         load_settings({"PAYMENT_GATEWAY": "paypal"}, env_file=tmp_path / ".env")
+
+
+def test_email_settings_are_read_and_the_smtp_password_stays_hidden(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "SMTP_HOST": "mail.example.org",
+            "SMTP_PORT": "587",
+            "SMTP_SECURITY": "starttls",
+            "SMTP_PASSWORD": "smtp-secret-value",
+            "FROM_EMAIL_EXTERNAL": "portal@example.org",
+            "INTERNAL_EMAIL_RECIPIENTS": "a@example.org, b@example.org",
+        },
+        env_file=tmp_path / ".env",
+    )
+    assert (settings.email_provider, settings.smtp_port, settings.smtp_security) == ("smtp", 587, "starttls")
+    assert settings.internal_email_recipients == ("a@example.org", "b@example.org")
+    assert "smtp-secret-value" not in repr(settings)
+    assert settings.redacted()["SMTP_PASSWORD"] == "(set, hidden)"
+    settings.require_email()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("EMAIL_PROVIDER", "mailgun", "smtp, postmark or sendgrid"),
+        ("SMTP_PORT", "70000", "port number"),
+        ("SMTP_SECURITY", "ssl", "none, starttls or tls"),
+        ("FROM_EMAIL_EXTERNAL", "portal", "email address"),
+        ("INTERNAL_EMAIL_RECIPIENTS", "a@example.org, nobody", "email address"),
+    ],
+)
+def test_a_malformed_email_setting_names_the_variable(
+    tmp_path: Path, name: str, value: str, fragment: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"^{name}: .*{fragment}"):
+        load_settings({name: value}, env_file=tmp_path / ".env")
+
+
+def test_email_needs_its_server_and_real_senders_where_people_get_mail(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"^SMTP_HOST: required when EMAIL_PROVIDER is smtp"):
+        load_settings({}, env_file=tmp_path / ".env").require_email()
+    production = load_settings(
+        {"APP_ENV": "production", "API_KEY": "k" * 16, "SMTP_HOST": "mail"}, env_file=tmp_path / ".env"
+    )
+    with pytest.raises(SettingsError, match=r"^FROM_EMAIL_EXTERNAL: required when APP_ENV is production"):
+        production.require_email()
+    assert production.subject_prefix == ""
+    assert load_settings({}, env_file=tmp_path / ".env").subject_prefix == "[DEVELOPMENT] "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.postgres.notifications.messages import OutboxNotifier
 from adapters.postgres.programme.allocations import PostgresAllocations
 from adapters.postgres.programme.care_days import PostgresCareDays
 from adapters.postgres.programme.events import EnqueueingAllocationEventPublisher
@@ -32,6 +33,7 @@ class _Repositories:
     care_days: PostgresCareDays
     allocation_events: EnqueueingAllocationEventPublisher
     jobs: UnitOfWorkJobs
+    notifier: OutboxNotifier
 
 
 class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -54,6 +56,7 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         session = self.session
+        jobs = UnitOfWorkJobs(self, self._jobs)
         self._repositories = _Repositories(
             families=PostgresFamilies(session),
             children=PostgresChildren(session),
@@ -63,7 +66,8 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
             allocations=PostgresAllocations(session),
             care_days=PostgresCareDays(session),
             allocation_events=EnqueueingAllocationEventPublisher(self, self._jobs),
-            jobs=UnitOfWorkJobs(self, self._jobs),
+            jobs=jobs,
+            notifier=OutboxNotifier(session, jobs),
         )
         return self
 
@@ -119,6 +123,10 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     @property
     def jobs(self) -> UnitOfWorkJobs:
         return self._open.jobs
+
+    @property
+    def notifier(self) -> OutboxNotifier:
+        return self._open.notifier
 
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain.notifications.messages import staff_payment_rate_set
 from domain.programme.actors import Actor
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.errors import (
@@ -27,15 +28,18 @@ async def set_payment_rate(
     half_day_rate_cents: int,
     full_day_rate_cents: int,
 ) -> PaymentRate:
-    """A provider sets its rates once; changing them afterwards is a staff decision."""
+    """A provider sets its rates once; changing them afterwards is a staff decision. Staff hear of each
+    new rate by email (sent after the commit)."""
     if not (actor.is_admin or actor.is_provider(provider_id)):
         raise ProviderNotFound()
     half, full = validated_rates(half_day_rate_cents, full_day_rate_cents)
     async with uow:
-        if await uow.providers.get_for_update(provider_id) is None:
+        provider = await uow.providers.get_for_update(provider_id)
+        if provider is None:
             raise ProviderNotFound()
         # Only children the provider cares for; anyone else's child is not theirs to know about.
-        if await uow.children.get(child_id) is None or not await uow.links.is_linked(provider_id, child_id):
+        child = await uow.children.get(child_id)
+        if child is None or not await uow.links.is_linked(provider_id, child_id):
             raise ChildNotFound()
         existing = await uow.rates.get(provider_id, child_id)
         now = calendar.now()
@@ -43,6 +47,8 @@ async def set_payment_rate(
             rate = await uow.rates.add(
                 PaymentRate(UNSAVED_ID, provider_id, child_id, half, full, created_at=now, updated_at=now)
             )
+            child_name = f"{child.first_name} {child.last_name}"
+            await uow.notifier.notify(staff_payment_rate_set(rate, provider, child_name))
         elif actor.is_admin:
             rate = replace(existing, half_day_rate_cents=half, full_day_rate_cents=full, updated_at=now)
             await uow.rates.save(rate)

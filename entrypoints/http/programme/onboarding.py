@@ -5,6 +5,7 @@ The answer is 200 whether this call linked the account or an earlier one had: on
 idempotent. ``directory_synced`` is false when Clerk's public_metadata could not be written after
 the commit; the account is linked all the same, and the job ``directory_sync_job_id`` (always
 created with the onboarding, see ``GET /jobs/{id}/status``) writes it once Clerk answers again.
+``portal_invitation_message_id`` is the sign-in invitation's message record (sent after the commit).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class OnboardedJson(msgspec.Struct):
     allocations_created: int
     directory_synced: bool
     directory_sync_job_id: str
+    # GET /messages/{id} says whether it has been sent; null when the person has no email address.
+    portal_invitation_message_id: int | None
 
 
 def _json(done: onboarding.Onboarded) -> OnboardedJson:
@@ -56,6 +59,7 @@ def _json(done: onboarding.Onboarded) -> OnboardedJson:
         allocations_created=done.allocations_created,
         directory_synced=done.directory_synced,
         directory_sync_job_id=done.directory_sync_job_id,
+        portal_invitation_message_id=done.portal_invitation_message_id,
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import NotFound
+from domain.notifications.model import MessageKind
 from domain.programme.actors import Actor
 from domain.programme.errors import (
     ChildNotFound,
@@ -53,6 +54,17 @@ async def test_a_provider_sets_rates_for_a_child_it_cares_for(linked_without_rat
     assert (rate.half_day_rate_cents, rate.full_day_rate_cents, rate.created_at) == (2_500, 5_000, WEDNESDAY)
     assert rate.id > 0
     assert uow.commits == 1
+
+
+async def test_staff_hear_of_a_new_rate_and_not_of_a_refused_one(linked_without_rate, uow, calendar) -> None:
+    rate = await set_rate(uow, calendar)
+    [message] = uow.notifier.sent()
+    assert (message.kind, message.recipient.is_staff) == (MessageKind.STAFF_PAYMENT_RATE_SET, True)
+    assert message.cause == f"payment_rate:{rate.id}"
+    assert (message.data["half_day_rate_cents"], message.data["child_name"]) == (2_500, "Sam Diaz")
+    with pytest.raises(PaymentRateAlreadySet):
+        await set_rate(uow, calendar)
+    assert len(uow.notifier.sent()) == 1
 
 
 @pytest.mark.parametrize(("half", "full"), [(100, 100), (100, 16_000), (16_000, 16_000)])

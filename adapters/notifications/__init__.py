@@ -1,0 +1,1 @@
+"""Messages out of the portal: the templates, and the email and SMS providers behind the notifier's ports."""

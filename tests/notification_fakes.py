@@ -1,0 +1,141 @@
+"""Hand-written fakes for the notifications' ports: the message store and its unit of work, a renderer and
+senders that can be told to fail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.notifications.errors import DeliveryFailed
+from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus
+from domain.notifications.ports import Email, MessageFilter, Receipt, Rendered, TextMessage
+from domain.programme.statuses import Language
+from tests.fakes import FakeTransactionJobs
+
+NOW = datetime(2025, 1, 1, 17, 0, tzinfo=UTC)
+
+
+def record_of(message_id: int, message: Message, **fields: Any) -> MessageRecord:
+    record = MessageRecord(
+        id=message_id,
+        channel=message.channel,
+        kind=message.kind,
+        recipient=message.recipient.address,
+        recipient_name=message.recipient.name,
+        language=message.recipient.language,
+        data=dict(message.data),
+        about=message.about,
+        idempotency_key=message.idempotency_key,
+        status=MessageStatus.PENDING,
+        attempts=0,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return replace(record, **fields)
+
+
+class FakeMessageStore:
+    def __init__(self, uow: FakeNotificationsUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, message_id: int) -> MessageRecord | None:
+        return self._uow.records.get(message_id)
+
+    async def get_for_update(self, message_id: int) -> MessageRecord | None:
+        return self._uow.records.get(message_id)
+
+    async def save(self, record: MessageRecord) -> None:
+        assert self._uow.is_open
+        self._uow.records[record.id] = record
+
+    async def list_page(self, where: MessageFilter, *, limit: int, offset: int) -> list[MessageRecord]:
+        found = [
+            r
+            for r in sorted(self._uow.records.values(), key=lambda r: -r.id)
+            if (where.status is None or r.status is where.status)
+            and (where.kind is None or r.kind is where.kind)
+        ]
+        return found[offset : offset + limit]
+
+
+class _JobsState:
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, str, object, tuple[object, ...], dict[str, object]]] = []
+
+
+class FakeNotificationsUnitOfWork:
+    """Records survive only a commit, as in a real transaction."""
+
+    def __init__(self, *records: MessageRecord) -> None:
+        self.records: dict[int, MessageRecord] = {r.id: r for r in records}
+        self._committed = dict(self.records)
+        self.state = _JobsState()
+        self._committed_jobs: list[Any] = []
+        self.is_open = False
+        self.commits = 0
+        self.messages = FakeMessageStore(self)
+        self.jobs = FakeTransactionJobs(self)  # type: ignore[arg-type]
+        self._ids = iter(range(1000, 10**6))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    async def __aenter__(self) -> FakeNotificationsUnitOfWork:
+        self.is_open = True
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.rollback()
+        self.is_open = False
+
+    async def commit(self) -> None:
+        self.commits += 1
+        self._committed = dict(self.records)
+        self._committed_jobs = list(self.state.jobs)
+
+    async def rollback(self) -> None:
+        self.records = dict(self._committed)
+        self.state.jobs = list(self._committed_jobs)
+
+
+class FakeRenderer:
+    def render(
+        self, kind: MessageKind, language: Language, data: dict[str, Any], channel: Channel
+    ) -> Rendered:
+        text = f"{kind.value}/{language.value}: " + ", ".join(f"{k}={v}" for k, v in sorted(data.items()))
+        return Rendered(
+            f"Subject of {kind.value}", text, None if channel is Channel.SMS else f"<p>{text}</p>"
+        )
+
+
+class FakeEmailSender:
+    """Takes every email, or fails the next ones as told (``fail_next``)."""
+
+    name = "fake-email"
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+        self.failures: list[DeliveryFailed] = []
+
+    def fail_next(self, times: int = 1, *, permanent: bool = False, message: str = "provider down") -> None:
+        self.failures.extend(
+            DeliveryFailed(message, permanent=permanent, provider=self.name) for _ in range(times)
+        )
+
+    async def send_email(self, email: Email) -> Receipt:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(email)
+        return Receipt(self.name, f"fake-{len(self.sent)}")
+
+
+class FakeSmsSender:
+    name = "fake-sms"
+
+    def __init__(self) -> None:
+        self.sent: list[TextMessage] = []
+
+    async def send_sms(self, message: TextMessage) -> Receipt:
+        self.sent.append(message)
+        return Receipt(self.name, f"sms-{len(self.sent)}")

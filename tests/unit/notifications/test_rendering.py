@@ -1,0 +1,134 @@
+"""Every template renders in every language with representative data: golden text for English, the others
+present and different from English; links carry FRONTEND_URL; HTML is escaped; what falls back to English
+is listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.notifications.rendering import TemplateRenderer, dollars, missing_translations
+from domain.notifications.errors import DeliveryFailed
+from domain.notifications.model import STAFF_KINDS, Channel, MessageKind
+from domain.programme.statuses import Language
+
+FRONTEND = "https://portal.example.org/"
+SAMPLES: dict[MessageKind, dict[str, Any]] = {
+    MessageKind.PORTAL_INVITATION: {
+        "recipient": "ana@example.org",
+        "role": "family",
+        "first_name": "Ana",
+        "sign_in_path": "/auth/sign-in",
+    },
+    MessageKind.STAFF_ONBOARDED: {
+        "role": "family",
+        "record_id": "fam-1",
+        "name": "Ana Diaz",
+        "email": "ana@example.org",
+        "clerk_user_id": "user_1",
+        "language": "es",
+        "allocations_created": 2,
+    },
+    MessageKind.STAFF_PAYMENT_RATE_SET: {
+        "provider_id": "prov-1",
+        "provider_name": "Sunny Days",
+        "child_id": "kid-1",
+        "child_name": "Sam Diaz",
+        "half_day_rate_cents": 2_500,
+        "full_day_rate_cents": 123_456,
+    },
+}
+GOLDEN_TEXT = {
+    MessageKind.PORTAL_INVITATION: (
+        "Your CAP Colorado portal is ready",
+        "Hello Ana,\n\n"
+        "Your CAP Colorado portal account is ready. Sign in to see your childcare budget and schedule care "
+        "with your provider.\n\n"
+        "Sign in: https://portal.example.org/auth/sign-in\n\n"
+        "Use this email address (ana@example.org) to sign in.\n\n"
+        "--\nCAP Colorado\nhttps://portal.example.org/\n",
+    ),
+    MessageKind.STAFF_ONBOARDED: (
+        "Family onboarded: Ana Diaz",
+        "Family onboarded: Ana Diaz\n\n"
+        "Role: family\nName: Ana Diaz\nEmail: ana@example.org\nRecord id: fam-1\nClerk user id: user_1\n"
+        "Language: es\nAllocations created: 2\n",
+    ),
+    MessageKind.STAFF_PAYMENT_RATE_SET: (
+        "Payment rates set: Sunny Days for Sam Diaz",
+        "Payment rates set: Sunny Days for Sam Diaz\n\n"
+        "Provider: Sunny Days\nProvider id: prov-1\nChild: Sam Diaz\nChild id: kid-1\n"
+        "Half-day rate: $25.00\nFull-day rate: $1,234.56\n",
+    ),
+}
+renderer = TemplateRenderer(FRONTEND)
+
+
+def test_every_kind_has_sample_data_and_golden_english() -> None:
+    assert set(SAMPLES) == set(MessageKind) == set(GOLDEN_TEXT)
+
+
+@pytest.mark.parametrize("kind", list(MessageKind))
+def test_english_renders_to_its_golden_text(kind: MessageKind) -> None:
+    rendered = renderer.render(kind, Language.ENGLISH, SAMPLES[kind], Channel.EMAIL)
+    assert (rendered.subject, rendered.text) == GOLDEN_TEXT[kind]
+    assert rendered.html is not None
+    assert rendered.html.startswith("<!DOCTYPE html>")
+    assert f"<title>{rendered.subject}</title>" in rendered.html
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("kind", sorted(set(MessageKind) - STAFF_KINDS))
+def test_every_language_renders_its_own_text_with_links_on_the_frontend(
+    kind: MessageKind, language: Language
+) -> None:
+    rendered = renderer.render(kind, language, SAMPLES[kind], Channel.EMAIL)
+    english = renderer.render(kind, Language.ENGLISH, SAMPLES[kind], Channel.EMAIL)
+    assert rendered.subject
+    assert rendered.text.strip()
+    assert rendered.html
+    if language is not Language.ENGLISH:
+        assert (rendered.subject, rendered.text) != (english.subject, english.text)
+    assert "https://portal.example.org/auth/sign-in" in rendered.text
+    assert 'href="https://portal.example.org/auth/sign-in"' in rendered.html
+    assert f'lang="{language.value}"' in rendered.html
+    assert ('dir="rtl"' in rendered.html) is (language is Language.ARABIC)
+
+
+def test_nothing_person_facing_falls_back_to_english() -> None:
+    missing = missing_translations()
+    print("missing translations (English is sent instead):", missing or "none")
+    assert missing == []
+
+
+def test_a_staff_message_falls_back_to_english_in_any_language() -> None:
+    kind = MessageKind.STAFF_ONBOARDED
+    rendered = renderer.render(kind, Language.RUSSIAN, SAMPLES[kind], Channel.EMAIL)
+    assert rendered.subject == GOLDEN_TEXT[kind][0]
+
+
+def test_html_escapes_the_data_and_text_does_not() -> None:
+    data = {**SAMPLES[MessageKind.PORTAL_INVITATION], "first_name": "<script>alert('x')</script> & Co"}
+    rendered = renderer.render(MessageKind.PORTAL_INVITATION, Language.ENGLISH, data, Channel.EMAIL)
+    assert rendered.html is not None
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in rendered.html
+    assert "Hello <script>alert('x')</script> & Co," in rendered.text
+
+
+def test_missing_data_is_a_permanent_failure_naming_the_template() -> None:
+    with pytest.raises(DeliveryFailed) as failed:
+        renderer.render(MessageKind.PORTAL_INVITATION, Language.ENGLISH, {"role": "family"}, Channel.EMAIL)
+    assert failed.value.permanent
+    assert "portal_invitation" in failed.value.message
+
+
+def test_dollars() -> None:
+    assert [dollars(c) for c in (0, 5, 2_500, 123_456, -150)] == [
+        "$0.00",
+        "$0.05",
+        "$25.00",
+        "$1,234.56",
+        "-$1.50",
+    ]
