@@ -173,6 +173,14 @@ def server_env(
         "LOG_LEVEL": "WARNING",
         "CLERK_JWT_KEY": jwt_key_pem,
         "CLERK_ISSUER": issuer,
+        # Production refuses the sandbox gateway; the measured routes never call the gateway, so an
+        # unreachable Chek (a closed port) is the honest production setting for a benchmark.
+        "PAYMENT_GATEWAY": "chek",
+        "CHEK_BASE_URL": "http://127.0.0.1:9",
+        "CHEK_ACCOUNT_ID": "bench",
+        "CHEK_PROGRAM_ID": "bench",
+        "CHEK_API_KEY": "bench",
+        "CHEK_WRITE_KEY": "bench",
     }
 
 

@@ -9,19 +9,25 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres.raw_pool import RawPool
+
 
 @contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+def counting(engine: AsyncEngine, raw_pool: RawPool | None = None) -> Iterator[list[str]]:
     """The statements sent through ``engine`` (and engines derived from it by ``execution_options``,
-    such as the autocommit one the sign-in lookup uses) while the block runs. BEGIN, COMMIT and
-    ROLLBACK are the driver's and are not listed."""
+    such as the autocommit one the sign-in lookup uses), and through ``raw_pool`` if given, while the
+    block runs. BEGIN, COMMIT and ROLLBACK are the driver's and are not listed."""
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    if raw_pool is not None:
+        raw_pool.statement_listeners.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+        if raw_pool is not None:
+            raw_pool.statement_listeners.remove(statements.append)

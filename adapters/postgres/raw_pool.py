@@ -11,6 +11,7 @@ The pool opens on first use, in the loop that uses it (asyncpg connections belon
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -28,13 +29,20 @@ class RawPool:
         self._timeout = connect_timeout
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
+        # Told of each statement before it is sent (as SQLAlchemy's before_cursor_execute is), so
+        # statement-count tests see this pool's reads too; empty in production.
+        self.statement_listeners: list[Callable[[str], None]] = []
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         """One statement in a transaction of its own (asyncpg's implicit one: no BEGIN/COMMIT)."""
+        for listener in self.statement_listeners:
+            listener(query)
         rows: list[asyncpg.Record] = await (await self._opened()).fetch(query, *args)
         return rows
 
     async def execute(self, query: str, *args: Any) -> str:
+        for listener in self.statement_listeners:
+            listener(query)
         status: str = await (await self._opened()).execute(query, *args)
         return status
 

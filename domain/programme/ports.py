@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from domain.notifications.ports import Notifier
 from domain.ports import TransactionJobs, UnitOfWork
@@ -162,6 +163,36 @@ class AllocationEventPublisher(Protocol):
     async def allocation_created(self, event: AllocationCreated) -> None:
         """Records the event in the current unit of work; consumers see it only once it commits."""
         ...
+
+
+class ChildReads(Protocol):
+    async def get(self, child_id: str) -> Child | None: ...
+
+
+class AllocationReads(Protocol):
+    async def get_for_child_month(self, child_id: str, month: date) -> MonthAllocation | None: ...
+
+
+class CareDayReads(Protocol):
+    async def list_for_allocation(self, allocation_id: int) -> list[CareDay]:
+        """All of the allocation's care days, soft-deleted ones included, ordered by date."""
+        ...
+
+
+class ChildMonthReads(Protocol):
+    """What a child's month view reads: the family's hottest page, so an adapter may answer it on a
+    faster path than the unit of work (the programme unit of work satisfies it too)."""
+
+    @property
+    def children(self) -> ChildReads: ...
+    @property
+    def allocations(self) -> AllocationReads: ...
+    @property
+    def care_days(self) -> CareDayReads: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
 
 
 class ProgrammeUnitOfWork(UnitOfWork, Protocol):

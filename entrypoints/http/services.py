@@ -19,6 +19,7 @@ from adapters.postgres.engine import autocommit, build_engine, build_session_fac
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
+from adapters.postgres.programme.month_reads import RawChildMonthReads
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.queue_overview import QueueOverviews
 from adapters.postgres.raw_pool import RawPool
@@ -91,6 +92,10 @@ class WebServices:
         publish an event fails loudly instead of committing half of itself."""
         return SqlAlchemyProgrammeUnitOfWork(self._read_sessions)
 
+    def month_reads(self) -> RawChildMonthReads:
+        """A child's month on plain asyncpg (the family's hottest page; see its module)."""
+        return RawChildMonthReads(self.raw_pool)
+
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.job_queue)
 
@@ -131,8 +136,9 @@ def build_web_services(settings: Settings) -> WebServices:
     jobs = build_job_runtime(settings, job_manager)
     job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     redis = build_redis(settings.require_redis_url())
-    # A few connections: these are short reads, and every connection counts against Postgres.
-    raw_pool = RawPool(settings.require_database_url(), size=5)
+    # Short point reads (queue-info, the month view), each a few hundred µs; every connection counts
+    # against Postgres, so half the ORM pool serves them.
+    raw_pool = RawPool(settings.require_database_url(), size=max(5, settings.database_pool_size // 2))
     return WebServices(
         settings=settings,
         engine=engine,

@@ -12,6 +12,7 @@ from datetime import date
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres.raw_pool import RawPool
 from tests.e2e.identity_support import OPERATOR
 from tests.e2e.programme_support import Client, Household, family_body, household, post_ok, provider_body
 from tests.fake_clerk import FakeClerk
@@ -34,14 +35,14 @@ FAMILY_HOME_STATEMENTS = 6
 PROVIDER_HOME_STATEMENTS = 5
 
 
-def _engine(client: Client) -> AsyncEngine:
+def _connections(client: Client) -> tuple[AsyncEngine, RawPool]:
+    """Where the app's statements go: the ORM's engine and the plain asyncpg pool of the hot reads."""
     app: Litestar = client.app
-    engine: AsyncEngine = app.state.services.engine
-    return engine
+    return app.state.services.engine, app.state.services.raw_pool
 
 
 async def _statements(client: Client, path: str, headers: dict[str, str]) -> list[str]:
-    with counting(_engine(client)) as statements:
+    with counting(*_connections(client)) as statements:
         response = await client.get(path, headers=headers)
     assert response.status_code == 200, response.text
     return statements
@@ -60,7 +61,7 @@ async def _schedule(client: Client, home: Household, allocation_id: int, day: in
         "date": date(2025, 2, day).isoformat(),
         "type": "Half Day",
     }
-    with counting(_engine(client)) as statements:
+    with counting(*_connections(client)) as statements:
         response = await client.post("/care-days", json=body, headers=home.family_headers)
     assert response.status_code == 201, response.text
     return statements

@@ -14,7 +14,7 @@ from adapters.postgres.programme.rows import MonthAllocationRow
 from domain.programme.allocations import MonthAllocation
 
 
-def _allocation(row: MonthAllocationRow) -> MonthAllocation:
+def allocation_from_row(row: MonthAllocationRow) -> MonthAllocation:
     # reclaimed_cents, paid_cents and lump_sum_cents are sums over the reclamation, payment and lump-sum
     # tables; they stay 0 (the domain's default) until those capabilities add their tables here.
     return MonthAllocation(
@@ -35,7 +35,7 @@ class PostgresAllocations(SessionRepository):
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _allocation(row)
+        return None if row is None else allocation_from_row(row)
 
     async def get(self, allocation_id: int) -> MonthAllocation | None:
         return await self._one(MonthAllocationRow.id == allocation_id)

@@ -15,7 +15,7 @@ from adapters.postgres.programme.rows import CareDayRow, MonthAllocationRow
 from domain.programme.care_days import CareDay, CareDayType
 
 
-def _care_day(row: CareDayRow, child_id: UUID) -> CareDay:
+def care_day_from_row(row: CareDayRow, child_id: UUID) -> CareDay:
     return CareDay(
         id=row.id,
         allocation_id=row.allocation_id,
@@ -56,11 +56,12 @@ class PostgresCareDays(SessionRepository):
 
     async def _one(self, query: Select[Any]) -> CareDay | None:
         found = (await self._session.execute(query)).one_or_none()
-        return None if found is None else _care_day(found[0], found[1])
+        return None if found is None else care_day_from_row(found[0], found[1])
 
     async def _many(self, query: Select[Any]) -> list[CareDay]:
         ordered = query.order_by(CareDayRow.date, CareDayRow.id)
-        return [_care_day(row, child_id) for row, child_id in (await self._session.execute(ordered)).all()]
+        found = (await self._session.execute(ordered)).all()
+        return [care_day_from_row(row, child_id) for row, child_id in found]
 
     async def get(self, care_day_id: int) -> CareDay | None:
         return await self._one(_with_child().where(CareDayRow.id == care_day_id))

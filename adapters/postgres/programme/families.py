@@ -142,7 +142,7 @@ class PostgresFamilies(SessionRepository):
             await self._session.execute(insert(GuardianRow), rows)
 
 
-def _child(row: ChildRow) -> Child:
+def child_from_row(row: ChildRow) -> Child:
     return Child(
         id=str(row.id),
         family_id=str(row.family_id),
@@ -184,11 +184,11 @@ class PostgresChildren(SessionRepository):
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _child(row)
+        return None if row is None else child_from_row(row)
 
     async def _many(self, *where: Any) -> list[Child]:
         query = fresh(ChildRow).where(*where).order_by(ChildRow.created_at, ChildRow.id)
-        return [_child(row) for row in (await self._session.execute(query)).scalars()]
+        return [child_from_row(row) for row in (await self._session.execute(query)).scalars()]
 
     async def get(self, child_id: str) -> Child | None:
         return await self._one(child_id)
@@ -200,7 +200,7 @@ class PostgresChildren(SessionRepository):
     async def get_by_external_id(self, external_id: str) -> Child | None:
         query = fresh(ChildRow).where(ChildRow.external_id == external_id)
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _child(row)
+        return None if row is None else child_from_row(row)
 
     async def list_for_family(self, family_id: str) -> list[Child]:
         key = parse_id(family_id)
@@ -225,7 +225,7 @@ class PostgresChildren(SessionRepository):
             .where(ProviderChildLinkRow.provider_id == key)
             .order_by(ChildRow.id)
         )
-        return [_child(row) for row in (await self._session.execute(query)).scalars()]
+        return [child_from_row(row) for row in (await self._session.execute(query)).scalars()]
 
     async def list_payment_enabled(self) -> list[Child]:
         return await self._many(ChildRow.payment_enabled.is_(True))

@@ -15,7 +15,7 @@ from domain.programme.errors import (
     InvalidField,
     ProviderNotFound,
 )
-from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.ports import ChildMonthReads, ProgrammeUnitOfWork
 from domain.programme.use_cases.care_day_access import CareDayView, view_care_day
 
 
@@ -35,7 +35,7 @@ def _month_start(month: int, year: int) -> date:
 
 
 async def get_child_allocation(
-    uow: ProgrammeUnitOfWork,
+    uow: ChildMonthReads,
     calendar: BusinessCalendar,
     actor: Actor,
     *,

@@ -87,7 +87,7 @@ async def child_allocation(
 ) -> AllocationJson:
     services, actor = services_of(request), await programme_actor(request)
     view = await reading.get_child_allocation(
-        services.programme_reads(),
+        services.month_reads(),
         services.calendar,
         actor,
         child_id=child_id,
