@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -353,7 +354,10 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         )
         port = free_port()
         command = cap_portal_run(port, workers=args.workers, server=args.server)
-        with server_process(command, env, scratch / "server.log", port) as (base, group):
+        with (
+            contextlib.ExitStack() as stack,
+            server_process(command, env, scratch / "server.log", port) as (base, group),
+        ):
             # 1. The months that are read: 1, 10 and 25 care days, each create counted.
             readers = {days: onboard(base, key, f"g{days}", month) for days in DAY_COUNTS}
             add_providers(postgres.url, list(readers.values()), per_child=2, rates=RATES)
@@ -394,13 +398,22 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
             write = Case("POST /care-days", f"new day in {len(writers)} allocations")
             write.statements_per_request = sum(creates[25][25].values())
             read_headers = [f"Authorization: Bearer {reader.token}"]
+            bare_port = free_port()
+            bare_command = [sys.executable, "-m", "bench.bare_programme", str(bare_port), str(args.workers)]
+            bare_server = server_process([*bare_command, args.server], env, scratch / "bare.log", bare_port)
+            bare_base, bare_group = stack.enter_context(bare_server)
+            bare_url = read_url.replace(base, bare_base)
+            bare_read = Case(f"bare: GET /child/{{id}}/allocation/{month.month}/{month.year}", 25)
+            bare_read.statements_per_request = sum(views[25].values())
             # Warm-ups at full concurrency, so the pool has grown before anything is counted.
             load = {"threads": args.threads, "connections": args.connections, "duration": args.warmup}
             wrk(read_url, headers=read_headers, **load)
+            wrk(bare_url, headers=read_headers, **load)
             wrk(base + "/care-days", script=script, **load)
             reset_writes()
             for _ in range(args.rounds):
                 sample(read, read_url, group, stats, args, headers=read_headers)
+                sample(bare_read, bare_url, bare_group, stats, args, headers=read_headers)
                 reset_writes()
                 figures = sample(write, base + "/care-days", group, stats, args, script=script)
                 rows = created()
@@ -424,7 +437,8 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
             "GET month (25 days), each statement": _shorten(views[25]),
             "POST /care-days (25th day), each statement": _shorten(creates[25][25]),
         },
-        "cases": [asdict(read), asdict(write)],
+        "cases": [asdict(read), asdict(bare_read), asdict(write)],
+        "ratios": {"GET month (25 days) vs bare": read.requests_per_second / bare_read.requests_per_second},
     }
 
 
@@ -452,6 +466,7 @@ def report(result: dict[str, Any]) -> str:
             f"| {c['p50_ms']:.2f} | {c['p99_ms']:.2f} | {c['server_cpu_us_per_request']:.0f} "
             f"| {c['non_2xx']} |"
         )
+    lines += ["", *(f"{name}: {ratio:.0%}" for name, ratio in result["ratios"].items())]
     return "\n".join(lines)
 
 

@@ -48,7 +48,7 @@ CARE_DAYS_STATEMENT = (
 )
 
 
-class _Fields:
+class RecordFields:
     """A record read by attribute, as the row-to-record functions read ORM rows."""
 
     __slots__ = ("_record",)
@@ -77,7 +77,7 @@ class _Children:
     async def get(self, child_id: str) -> Child | None:
         key = _uuid(child_id)
         rows = [] if key is None else await self._pool.fetch(CHILD_STATEMENT, key)
-        return child_from_row(cast(Any, _Fields(rows[0]))) if rows else None
+        return child_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
 
 class _Allocations:
@@ -87,7 +87,7 @@ class _Allocations:
     async def get_for_child_month(self, child_id: str, month: date) -> MonthAllocation | None:
         key = _uuid(child_id)
         rows = [] if key is None else await self._pool.fetch(ALLOCATION_STATEMENT, key, month)
-        return allocation_from_row(cast(Any, _Fields(rows[0]))) if rows else None
+        return allocation_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
 
 class _CareDays:
@@ -96,7 +96,7 @@ class _CareDays:
 
     async def list_for_allocation(self, allocation_id: int) -> list[CareDay]:
         rows = await self._pool.fetch(CARE_DAYS_STATEMENT, allocation_id)
-        return [care_day_from_row(cast(Any, _Fields(row)), row["allocation_child_id"]) for row in rows]
+        return [care_day_from_row(cast(Any, RecordFields(row)), row["allocation_child_id"]) for row in rows]
 
 
 class RawChildMonthReads:
