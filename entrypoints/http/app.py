@@ -13,7 +13,16 @@ from litestar.types import ASGIApp, ControllerRouterHandler
 
 from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
-from entrypoints.http import admin_accounts, clerk_webhooks, identity, jobs, money, programme, system
+from entrypoints.http import (
+    admin_accounts,
+    clerk_webhooks,
+    identity,
+    jobs,
+    messages,
+    money,
+    programme,
+    system,
+)
 from entrypoints.http.api_keys import ApiKeyRing
 from entrypoints.http.errors import EXCEPTION_HANDLERS, is_expected
 from entrypoints.http.openapi import docs_assets, document_routes, openapi_config
@@ -57,6 +66,7 @@ def create_app(
             *clerk_webhooks.ROUTES,
             *programme.ROUTES,
             *money.ROUTES,
+            *messages.ROUTES,
             *extra_routes,
             docs_assets(),
         ],

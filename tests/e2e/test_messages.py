@@ -1,0 +1,99 @@
+"""The message API through HTTP on real Postgres: onboarding's portal invitation and staff email are listed
+and shown, a failed message is resent by a new job (409 for any other), unknown ids 404, no key 401."""
+
+from __future__ import annotations
+
+from sqlalchemy import NullPool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from entrypoints.settings import Settings
+from tests.e2e.identity_support import OPERATOR
+from tests.e2e.programme_support import Client, family_body, post_ok
+from tests.fake_clerk import FakeClerk
+
+
+async def _sql(settings: Settings, statement: str, **values: object) -> list[tuple[object, ...]]:
+    engine = create_async_engine(settings.require_database_url(), poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            result = await connection.execute(text(statement), values)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def _onboarded_family(client: Client, fake_clerk: FakeClerk) -> tuple[str, int]:
+    family = await post_ok(client, "/admin/families", family_body("msg", language="es"))
+    fake_clerk.add_user("user_msg", "ana.msg@x.org")
+    done = await post_ok(
+        client, "/family/onboard", {"clerk_user_id": "user_msg", "family_id": family["id"]}, 200
+    )
+    return family["id"], done["portal_invitation_message_id"]
+
+
+async def test_onboarding_s_messages_are_listed_and_shown(
+    programme_client: Client, fake_clerk: FakeClerk, settings: Settings
+) -> None:
+    family_id, invitation_id = await _onboarded_family(programme_client, fake_clerk)
+    shown = await programme_client.get(f"/messages/{invitation_id}", headers=OPERATOR)
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert (body["kind"], body["channel"], body["language"], body["status"]) == (
+        "portal_invitation",
+        "email",
+        "es",
+        "pending",
+    )
+    assert (body["recipient"], body["about"]) == ("ana.msg@x.org", {"type": "family", "id": family_id})
+    assert body["idempotency_key"] == f"onboarding:family:{family_id}|email:ana.msg@x.org"
+
+    listed = await programme_client.get(
+        "/messages", params={"about_type": "family", "about_id": family_id}, headers=OPERATOR
+    )
+    assert sorted(m["kind"] for m in listed.json()["messages"]) == ["portal_invitation", "staff_onboarded"]
+    pending = await programme_client.get("/messages", params={"status": "failed"}, headers=OPERATOR)
+    assert pending.json()["messages"] == []
+
+    again = await post_ok(
+        programme_client, "/family/onboard", {"clerk_user_id": "user_msg", "family_id": family_id}, 200
+    )
+    assert again["portal_invitation_message_id"] == invitation_id
+    jobs = await _sql(
+        settings, "SELECT args FROM jobs WHERE name = 'notifications.send_message' ORDER BY args"
+    )
+    assert len(jobs) == 2  # the invitation and the staff email, each asked for once
+
+
+async def test_only_a_failed_message_is_resent(
+    programme_client: Client, fake_clerk: FakeClerk, settings: Settings
+) -> None:
+    _, invitation_id = await _onboarded_family(programme_client, fake_clerk)
+    refused = await programme_client.post(f"/messages/{invitation_id}/resend", headers=OPERATOR)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "message_not_failed"
+
+    await _sql(
+        settings,
+        "UPDATE messages SET status = 'failed', attempts = 5, last_error = 'SMTP: down' WHERE id = :id",
+        id=invitation_id,
+    )
+    resent = await programme_client.post(f"/messages/{invitation_id}/resend", headers=OPERATOR)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["message"]["status"] == "pending"
+    assert resent.json()["message"]["attempts"] == 0
+    jobs = await _sql(
+        settings,
+        "SELECT count(*) FROM jobs WHERE name = 'notifications.send_message' AND args = :a",
+        a=f"[{invitation_id}]",
+    )
+    assert jobs == [(2,)]  # onboarding's job, and the resend's
+
+
+async def test_unknown_messages_and_callers_without_a_key_are_refused(programme_client: Client) -> None:
+    assert (await programme_client.get("/messages/999999", headers=OPERATOR)).status_code == 404
+    assert (await programme_client.post("/messages/999999/resend", headers=OPERATOR)).status_code == 404
+    assert (await programme_client.get("/messages/0", headers=OPERATOR)).status_code == 400
+    assert (
+        await programme_client.get("/messages", params={"status": "lost"}, headers=OPERATOR)
+    ).status_code == 400
+    assert (await programme_client.get("/messages")).status_code == 401
