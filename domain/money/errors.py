@@ -67,3 +67,8 @@ class FamilyWalletMissing(DependencyUnavailable):
 
     code = "family_wallet_missing"
     default_message = "The family has no wallet at the payment gateway yet"
+
+
+class SandboxNotInUse(Conflict):
+    code = "sandbox_not_in_use"
+    default_message = "The sandbox controls need PAYMENT_GATEWAY=sandbox"

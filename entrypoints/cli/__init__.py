@@ -50,6 +50,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "Import families, providers and provider↔child links from FILE (.json or .csv).",
     ),
     "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
+    "payments": (
+        "entrypoints.cli.payments",
+        "payments",
+        "Wallets, allocation funding, ledgers and the sandbox gateway.",
+    ),
 }
 
 

@@ -146,6 +146,12 @@ JSON_ROUTES: dict[tuple[str, str], JsonRoute] = {
         _api_key,
         lambda h: {"payment_method": "ach"},
     ),
+    ("POST", "/sandbox/faults"): JsonRoute(
+        "POST",
+        lambda h, _: "/sandbox/faults",
+        _api_key,
+        lambda h: {"fault": "timeout", "operation": "fund_family_wallet", "times": 2},
+    ),
     ("POST", "/example-job"): JsonRoute(
         "POST",
         lambda h, _: "/example-job",

@@ -1,7 +1,8 @@
 """Money's jobs in a real `cap-portal worker` on the sandbox gateway: a family's onboarding opens its
 wallet and funds both new allocations (our ledger and the sandbox's books agree), and a gateway that
-fails at funding — a timeout, and a transfer whose answer was lost after the money moved — is retried
-by the worker until each allocation is funded exactly once."""
+fails at funding — a timeout, and a transfer whose answer was lost after the money moved, both asked
+for through ``POST /sandbox/faults`` — is retried by the worker until each allocation is funded exactly
+once."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.engine import build_engine, build_session_factory
-from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
+from adapters.postgres.money.sandbox_gateway import SandboxGateway
 from tests.e2e.programme_support import family_body, post_ok
 from tests.fake_clerk import SECRET_KEY, FakeClerk
 from tests.infrastructure import asyncpg_dsn
@@ -141,8 +142,10 @@ async def test_a_gateway_down_at_funding_is_retried_by_the_worker_and_funds_once
     sandbox: SandboxGateway,
     run_worker: Any,
 ) -> None:
-    await sandbox.fail_next(Fault.TIMEOUT, operation="fund_family_wallet")
-    await sandbox.fail_next(Fault.ERROR_AFTER_MOVE, operation="fund_family_wallet")
+    # Asked for as an operator would, through the sandbox's API-key route.
+    for fault in ("timeout", "error_after_move"):
+        body = {"fault": fault, "operation": "fund_family_wallet"}
+        await post_ok(programme_client, "/sandbox/faults", body)
     family_id = await _onboarded_family(programme_client, fake_clerk, "retried")
     run_worker()
 

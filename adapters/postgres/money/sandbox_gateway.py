@@ -63,6 +63,13 @@ class SandboxTransfer:
     amount_cents: int
 
 
+@dataclass(frozen=True, slots=True)
+class PendingFault:
+    fault: Fault
+    operation: str
+    remaining: int
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
@@ -167,6 +174,12 @@ class SandboxGateway:
     async def clear_faults(self) -> int:
         async with self._sessions() as session, session.begin():
             return (await session.execute(delete(SandboxFaultRow))).rowcount  # type: ignore[attr-defined,no-any-return]
+
+    async def pending_faults(self) -> list[PendingFault]:
+        """The failures asked for that have not happened yet, the next one first."""
+        async with self._sessions() as session:
+            rows = await session.execute(select(SandboxFaultRow).order_by(SandboxFaultRow.id))
+            return [PendingFault(Fault(r.fault), r.operation, r.remaining) for r in rows.scalars()]
 
     async def link_bank(self, user_id: str) -> Instrument:
         """The provider finished linking their bank: their ACH becomes ``Active``."""
