@@ -82,6 +82,9 @@ def _run_supervised(
         env["API_KEY"] = env.get("API_KEY") or _dev_api_key(data_dir)
         env.update(dev_sign_in(settings, data_dir))
         env.setdefault("LOG_FORMAT", "console")
+        # A retried job comes back within seconds, not after the production backoff (30 s and up for
+        # money's jobs): an allocation funded before its family's wallet was opened is funded at once.
+        env.setdefault("JOB_MAX_BACKOFF_SECONDS", "5")
         for name, args in _commands(host, port).items():
             supervisor.add_child(name, [sys.executable, "-m", "entrypoints.cli", *args], env)
         base = f"http://{host}:{port}"
