@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from adapters.scheduler.leader import LOCK_KEY
 from tests.conftest import TEST_API_KEY
 from tests.infrastructure import asyncpg_dsn
 
@@ -88,10 +89,17 @@ async def job_in(database_url: str, job_id: str, *statuses: str) -> dict[str, An
 
 
 async def scheduler_leads(database_url: str) -> bool:
+    """The scheduler's own lock is held in this test's database. pg_locks lists the whole server's
+    locks: any other advisory lock (another suite's scheduler on a shared Postgres, a transaction lock)
+    must not count, or a test would stop a scheduler that is still starting up."""
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         count = await connection.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid = $1 AND objid = $2 AND objsubid = 1",  # a bigint key: its two halves
+            LOCK_KEY >> 32,
+            LOCK_KEY & 0xFFFFFFFF,
         )
     finally:
         await connection.close()
