@@ -109,6 +109,12 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("GET", "/schema/assets/{file_path:path}"): (Access.PUBLIC, "/schema/assets/swagger-ui.css", None),
     ("POST", "/admin/families"): (Access.ADMIN, "/admin/families", FAMILY_BODY),
     ("GET", "/admin/families"): (Access.ADMIN, "/admin/families", None),
+    ("GET", "/admin/allocations/unfunded"): (Access.ADMIN, "/admin/allocations/unfunded", None),
+    ("GET", "/admin/allocations/{allocation_id:int}/funding"): (
+        Access.ADMIN,
+        "/admin/allocations/1/funding",
+        None,
+    ),
     ("GET", "/admin/families/{family_id:str}"): (Access.ADMIN, f"/admin/families/{NO_ID}", None),
     ("PATCH", "/admin/families/{family_id:str}"): (
         Access.ADMIN,

@@ -152,3 +152,18 @@ async def fund_unfunded_allocations(
         if on_allocation_done is not None:
             on_allocation_done(done, len(allocation_ids))
     return summary
+
+
+async def allocation_funding(uow: MoneyUnitOfWork, allocation_id: int) -> AllocationFunding:
+    """Where the allocation's funding stands; one never tried yet reads ``pending`` with no attempts."""
+    async with uow:
+        allocation = await uow.allocations.get(allocation_id)
+        if allocation is None:
+            raise AllocationNotFound()
+        found = await uow.fundings.get(allocation_id)
+        if found is not None:
+            return found
+        child = await uow.children.get(allocation.child_id)
+        if child is None:
+            raise ChildNotFound()
+        return AllocationFunding(allocation.id, child.family_id, allocation.allocation_cents)
