@@ -2,18 +2,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from redis.asyncio import Redis
 
-from adapters.postgres.migrations import upgrade
-from entrypoints.settings import Settings
-from tests import infrastructure
-from tests.fake_clerk import SECRET_KEY, FakeClerk, running_fake_clerk
-from tests.tokens import AUTHORIZED_PARTY, ISSUER, WEBHOOK_SECRET, TokenMinter, new_key, public_pem
+# The servers, migrations, fake Clerk and signing keys are imported by the fixtures that need them, not
+# here: the unit tier uses none of them and starts in a fraction of the time without their imports
+# (alembic and advanced-alchemy alone took seconds).
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from entrypoints.settings import Settings
+    from tests.fake_clerk import FakeClerk
+    from tests.tokens import TokenMinter
 
 TIERS = ("unit", "integration", "e2e", "contract")
 TEST_API_KEY = "test-api-key-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Schemathesis's pytest plugin (``-p no:schemathesis`` in pyproject stops its autoload) is loaded
+    for every run but one of the unit tier alone: importing it costs seconds, and a unit test file
+    should answer in about one."""
+    only_unit = bool(config.args) and all("unit" in Path(arg.split("::")[0]).parts for arg in config.args)
+    if not only_unit:
+        config.pluginmanager.import_plugin("schemathesis.pytest.plugin")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,18 +40,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests import infrastructure
+
     with infrastructure.postgres_server(tmp_path_factory.mktemp("pg")) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests import infrastructure
+
     with infrastructure.redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def migrated_database_url(postgres_server_url: str) -> Iterator[str]:
+    from adapters.postgres.migrations import upgrade
+    from tests import infrastructure
+
     with infrastructure.scratch_database(postgres_server_url) as url:
         upgrade(url)
         yield url
@@ -47,12 +67,16 @@ def migrated_database_url(postgres_server_url: str) -> Iterator[str]:
 @pytest.fixture
 async def database_url(migrated_database_url: str) -> AsyncIterator[str]:
     """The test database, emptied after each test."""
+    from tests import infrastructure
+
     yield migrated_database_url
     await infrastructure.truncate_all(migrated_database_url)
 
 
 @pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    from redis.asyncio import Redis
+
     client = Redis.from_url(redis_url)
     yield client
     await client.flushdb()
@@ -61,6 +85,8 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 @pytest.fixture(scope="session")
 def _fake_clerk_server() -> Iterator[FakeClerk]:
+    from tests.fake_clerk import running_fake_clerk
+
     with running_fake_clerk() as fake:
         yield fake
 
@@ -76,11 +102,17 @@ def fake_clerk(_fake_clerk_server: FakeClerk) -> Iterator[FakeClerk]:
 @pytest.fixture(scope="session")
 def minter() -> TokenMinter:
     """Signs session tokens with the key the test app trusts (CLERK_JWT_KEY)."""
+    from tests.tokens import TokenMinter, new_key
+
     return TokenMinter(new_key())
 
 
 @pytest.fixture
 def settings(database_url: str, redis_url: str, minter: TokenMinter, fake_clerk: FakeClerk) -> Settings:
+    from entrypoints.settings import Settings
+    from tests.fake_clerk import SECRET_KEY
+    from tests.tokens import AUTHORIZED_PARTY, ISSUER, WEBHOOK_SECRET, public_pem
+
     return Settings(
         app_env="testing",
         app_version="test-1.0",

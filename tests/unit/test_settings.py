@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -103,21 +101,6 @@ def test_missing_urls_are_reported_when_needed() -> None:
         Settings().require_database_url()
     with pytest.raises(SettingsError, match=r"^REDIS_URL: not set"):
         Settings().require_redis_url()
-
-
-def test_the_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", "worker"],
-        env={"APP_ENV": "staging", "PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "cap-portal: configuration error: API_KEY: required when APP_ENV is staging"
-    ]
 
 
 def test_in_development_a_missing_url_says_how_to_find_the_system(tmp_path: Path) -> None:
