@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.postgres.ids import parse_id
 from adapters.postgres.job_rows import JobRow, ScheduleRow
 from domain.errors import Conflict, NotFound
 from domain.jobs import JobRecord, JobStatus, ScheduleRecord, ensure_cancelable, ensure_retryable
@@ -37,7 +38,7 @@ class JobRecords:
             return [to_job_record(row) for row in (await session.scalars(query))]
 
     async def statuses(self, job_ids: Sequence[str]) -> dict[str, JobRecord]:
-        ids = [UUID(i) for i in job_ids if _is_uuid(i)]
+        ids = [key for key in map(parse_id, job_ids) if key is not None]
         if not ids:
             return {}
         async with self._sessions() as session:
@@ -135,16 +136,9 @@ def to_schedule_record(row: ScheduleRow) -> ScheduleRecord:
     )
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _uuid(text: str, what: str) -> UUID:
     # An id that is not even a UUID names nothing: a plain 404, not a 400 or a 500.
-    if not _is_uuid(text):
+    key = parse_id(text)
+    if key is None:
         raise NotFound(f"No {what} with id {text}.", code=f"{what}_not_found", details={f"{what}_id": text})
-    return UUID(text)
+    return key

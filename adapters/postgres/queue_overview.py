@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
+from adapters.postgres.ids import parse_id
 from adapters.postgres.raw_pool import RawPool
 from domain.jobs import JobStatus
 
@@ -40,7 +40,7 @@ class QueueOverviews:
         self._pool = pool
 
     async def read(self, job_ids: Sequence[str]) -> QueueOverview:
-        ids = [parsed for parsed in map(_uuid, job_ids) if parsed is not None]
+        ids = [parsed for parsed in map(parse_id, job_ids) if parsed is not None]
         scheduled: dict[str, int] = {}
         jobs: dict[str, JobSummary] = {}
         for row in await self._pool.fetch(OVERVIEW_STATEMENT, ids):
@@ -49,11 +49,3 @@ class QueueOverviews:
             else:
                 jobs[str(row["id"])] = JobSummary(JobStatus(row["status"]), row["created_at"])
         return QueueOverview(scheduled, jobs)
-
-
-def _uuid(value: str) -> UUID | None:
-    # Messages sent by anything but our outbox (a hand-made one, say) need not carry a UUID id.
-    try:
-        return UUID(value)
-    except ValueError:
-        return None

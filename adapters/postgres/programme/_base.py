@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
+from adapters.postgres.ids import parse_id as parse_id  # re-exported: the repositories import it from here
 from domain.programme.errors import ExternalIdTaken
 
 T = TypeVar("T")
@@ -30,14 +31,6 @@ T = TypeVar("T")
 EXTERNAL_ID_CONSTRAINTS = frozenset(
     {"uq_families_external_id", "uq_children_external_id", "uq_providers_external_id"}
 )
-
-
-def parse_id(value: str) -> UUID | None:
-    """A reference id as the database stores it; None for text that cannot be one (so: not found)."""
-    try:
-        return UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def require_id(value: str) -> UUID:

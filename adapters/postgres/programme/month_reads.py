@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import date
 from types import TracebackType
 from typing import Any, Self, cast
-from uuid import UUID
 
 import asyncpg
 from sqlalchemy import Table
 
+from adapters.postgres.ids import parse_id
 from adapters.postgres.programme.allocations import allocation_from_row
 from adapters.postgres.programme.care_days import care_day_from_row
 from adapters.postgres.programme.families import child_from_row
@@ -63,19 +63,12 @@ class RecordFields:
             raise AttributeError(name) from None
 
 
-def _uuid(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None  # not an id we could have issued: nothing to find, and no query to spend
-
-
 class _Children:
     def __init__(self, pool: RawPool) -> None:
         self._pool = pool
 
     async def get(self, child_id: str) -> Child | None:
-        key = _uuid(child_id)
+        key = parse_id(child_id)
         rows = [] if key is None else await self._pool.fetch(CHILD_STATEMENT, key)
         return child_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
@@ -85,7 +78,7 @@ class _Allocations:
         self._pool = pool
 
     async def get_for_child_month(self, child_id: str, month: date) -> MonthAllocation | None:
-        key = _uuid(child_id)
+        key = parse_id(child_id)
         rows = [] if key is None else await self._pool.fetch(ALLOCATION_STATEMENT, key, month)
         return allocation_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
