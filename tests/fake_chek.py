@@ -110,7 +110,7 @@ def _handler(fake: FakeChek) -> type[BaseHTTPRequestHandler]:
                     return 400, {"email": ["This field is required."]}
                 if len(f"{body['first_name']} {body['last_name']}") > 24:
                     return 400, {"detail": "Name is longer than 24 characters"}
-                user = {
+                created = {
                     "id": fake.new_id("usr_"),
                     "email": body["email"],
                     "phone": body.get("phone"),
@@ -118,8 +118,8 @@ def _handler(fake: FakeChek) -> type[BaseHTTPRequestHandler]:
                     "directpay": None,
                     "cards": [],
                 }
-                fake.users[user["id"]] = user
-                return 201, user
+                fake.users[created["id"]] = created
+                return 201, created
             match = re.fullmatch(r"users/(?P<id>[^/]+)/(?P<action>create_card/|transfer_balance/)?", path)
             if match:
                 user = fake.users.get(match["id"])

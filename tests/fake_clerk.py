@@ -98,6 +98,8 @@ def _handler(fake: FakeClerk) -> type[BaseHTTPRequestHandler]:
                 if user is None:
                     return self._reply(404, {"errors": [{"code": "resource_not_found"}]})
                 if method == "PATCH" and match and match["metadata"]:
+                    if not isinstance(body, dict):  # Clerk refuses a metadata update without a body
+                        return self._reply(422, {"errors": [{"code": "form_param_missing"}]})
                     merged = {**user["public_metadata"], **body["public_metadata"]}
                     user["public_metadata"] = {k: v for k, v in merged.items() if v is not None}
                 return self._reply(200, user)

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from domain.jobs import check_json_arguments
 from domain.notifications.model import Message, Queued
@@ -45,6 +46,10 @@ class FixedClock:
 # --- The programme's ports -----------------------------------------------------------------------------
 
 
+# What ``uow.jobs`` was asked for: (kind, job name, when or cron, args, kwargs).
+AskedJob = tuple[str, str, object, tuple[object, ...], dict[str, object]]
+
+
 @dataclass
 class ProgrammeState:
     """Everything the fake repositories hold; the fake unit of work snapshots it to roll back."""
@@ -58,7 +63,7 @@ class ProgrammeState:
     care_days: dict[int, CareDay] = field(default_factory=dict)
     events: list[AllocationCreated] = field(default_factory=list)
     # What ``uow.jobs`` was asked for: (kind, job name, when or cron, args, kwargs); kept on commit only.
-    jobs: list[tuple[str, str, object, tuple[object, ...], dict[str, object]]] = field(default_factory=list)
+    jobs: list[AskedJob] = field(default_factory=list)
     # What ``uow.notifier`` was asked for, by idempotency key (id, message); kept on commit only.
     messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
 
@@ -337,15 +342,33 @@ class FakeAllocationEvents(_Repository):
         self.state.events.append(event)
 
 
-class FakeTransactionJobs(_Repository):
+class _JobsState(Protocol):
+    jobs: list[AskedJob]
+
+
+class _JobsTransaction(Protocol):
+    """What the fake transaction jobs need of their unit of work: the programme's fake or the
+    notifications' fake."""
+
+    @property
+    def is_open(self) -> bool: ...
+    @property
+    def state(self) -> _JobsState: ...
+    def next_id(self) -> int: ...
+
+
+class FakeTransactionJobs:
     """Satisfies ``domain.ports.TransactionJobs``: jobs join the fake transaction (lost on rollback)."""
+
+    def __init__(self, uow: _JobsTransaction) -> None:
+        self._uow = uow
 
     def _ask(
         self, kind: str, job_name: str, when: object, args: tuple[object, ...], kwargs: dict[str, object]
     ) -> str:
         assert self._uow.is_open, "uow.jobs used outside `async with uow`"
         check_json_arguments(job_name, args, kwargs)
-        self.state.jobs.append((kind, job_name, when, args, kwargs))
+        self._uow.state.jobs.append((kind, job_name, when, args, kwargs))
         return f"{kind}-{self._uow.next_id()}"
 
     async def enqueue(self, job_name: str, /, *args: object, **kwargs: object) -> str:

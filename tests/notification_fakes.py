@@ -11,7 +11,7 @@ from domain.notifications.errors import DeliveryFailed
 from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus
 from domain.notifications.ports import Email, MessageFilter, Receipt, Rendered, TextMessage
 from domain.programme.statuses import Language
-from tests.fakes import FakeTransactionJobs
+from tests.fakes import AskedJob, FakeTransactionJobs
 
 NOW = datetime(2025, 1, 1, 17, 0, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ class FakeMessageStore:
 
 class _JobsState:
     def __init__(self) -> None:
-        self.jobs: list[tuple[str, str, object, tuple[object, ...], dict[str, object]]] = []
+        self.jobs: list[AskedJob] = []
 
 
 class FakeNotificationsUnitOfWork:
@@ -75,7 +75,7 @@ class FakeNotificationsUnitOfWork:
         self.is_open = False
         self.commits = 0
         self.messages = FakeMessageStore(self)
-        self.jobs = FakeTransactionJobs(self)  # type: ignore[arg-type]
+        self.jobs = FakeTransactionJobs(self)
         self._ids = iter(range(1000, 10**6))
 
     def next_id(self) -> int:

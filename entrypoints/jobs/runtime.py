@@ -90,9 +90,12 @@ def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> lis
     ]
 
 
-def declare_actors(broker: JobBroker, manager: JobManager, *, max_backoff_seconds: int | None = None) -> None:
+def declare_actors(
+    broker: dramatiq.Broker, manager: JobManager, *, max_backoff_seconds: int | None = None
+) -> None:
     """Make every job (registered now or later) a Dramatiq actor on ``broker``; ``max_backoff_seconds``
-    (``JOB_MAX_BACKOFF_SECONDS``) caps every job's retry backoff, its minimum included."""
+    (``JOB_MAX_BACKOFF_SECONDS``) caps every job's retry backoff, its minimum included. Any Dramatiq
+    broker will do (the unit tests declare on a ``StubBroker``)."""
 
     def declare(definition: JobDefinition) -> None:
         options = definition.options

@@ -76,11 +76,11 @@ def _seed_household(client: httpx.Client, minter: TokenMinter, clerk: FakeClerk)
     clerk.add_user("user_provcontract", "pat.contract@x.org")
     _post(client, "/family/onboard", {"clerk_user_id": "user_famcontract", "family_id": family["id"]})
     _post(client, "/provider/onboard", {"clerk_user_id": "user_provcontract", "provider_id": provider["id"]})
-    lifetime = {"exp": int(time.time()) + TOKEN_LIFETIME_SECONDS}
-    provider_headers = {"Authorization": f"Bearer {minter.token('user_provcontract', **lifetime)}"}
+    expires = int(time.time()) + TOKEN_LIFETIME_SECONDS
+    provider_headers = {"Authorization": f"Bearer {minter.token('user_provcontract', exp=expires)}"}
     rates = {"half_day_rate_cents": 4_000, "full_day_rate_cents": 7_000}
     _post(client, f"/payment-rates/{child_id}", rates, headers=provider_headers)
-    return {"Authorization": f"Bearer {minter.token('user_famcontract', **lifetime)}"}
+    return {"Authorization": f"Bearer {minter.token('user_famcontract', exp=expires)}"}
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import hypothesis
@@ -81,7 +82,11 @@ FUZZING = hypothesis.settings(
 )
 
 
-def _call(case: schemathesis.Case, api: RunningApi, headers: dict[str, str]) -> None:
+# One operation of our document; schemathesis's operation type parameters say nothing more here.
+FuzzedCase = schemathesis.Case[Any]
+
+
+def _call(case: FuzzedCase, api: RunningApi, headers: dict[str, str]) -> None:
     api.count_case()
     case.call_and_validate(base_url=api.base_url, headers=headers, checks=CHECKS, timeout=30)
 
@@ -89,14 +94,14 @@ def _call(case: schemathesis.Case, api: RunningApi, headers: dict[str, str]) -> 
 @schema.parametrize()
 @FUZZING
 @hypothesis.seed(SEED)
-def test_with_the_api_key(case: schemathesis.Case, api: RunningApi) -> None:
+def test_with_the_api_key(case: FuzzedCase, api: RunningApi) -> None:
     _call(case, api, api.operator_headers)
 
 
 @schema.parametrize()
 @FUZZING
 @hypothesis.seed(SEED)
-def test_signed_in_as_a_family(case: schemathesis.Case, api: RunningApi) -> None:
+def test_signed_in_as_a_family(case: FuzzedCase, api: RunningApi) -> None:
     _call(case, api, api.family_headers)
 
 

@@ -21,7 +21,7 @@ async def overlapping_client(settings: Settings) -> AsyncIterator[httpx.AsyncCli
     """Requests gathered on this client really overlap: httpx's ASGI transport runs them concurrently on
     this loop (Litestar's test client would queue them), each in its own database transaction."""
     app = create_app(settings, configure_process=False)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types its ASGI scopes more narrowly than httpx
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client, app.lifespan():
         yield client
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
+import httpx
 import msgspec
 import pytest
 from litestar import Litestar, post
@@ -50,16 +51,16 @@ async def frame_client(settings: Settings) -> AsyncIterator[Client]:
         yield client
 
 
-def assert_error(response: object, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status  # type: ignore[attr-defined]
-    assert response.headers["content-type"].startswith("application/json")  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, object] = response.json()
     assert set(body) == {"error", "code", "details"}
     assert body["code"] == code
     assert isinstance(body["error"], str)
     assert body["error"]
-    assert "Traceback" not in response.text  # type: ignore[attr-defined]
-    return body  # type: ignore[no-any-return]
+    assert "Traceback" not in response.text
+    return body
 
 
 async def test_valid_json_passes(frame_client: Client) -> None:

@@ -33,7 +33,7 @@ async def test_concurrent_health_requests_share_probes_and_see_an_outage_next_ti
     database, redis = SlowProbe("database"), SlowProbe("redis")
     services.probes = (database, redis)
     # httpx's ASGI transport runs the requests concurrently on this loop (the test client queues them).
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types its ASGI scopes more narrowly than httpx
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client, app.lifespan():
         responses = await asyncio.gather(*(client.get("/health") for _ in range(20)))
         assert [r.status_code for r in responses] == [200] * 20

@@ -58,7 +58,7 @@ async def test_example_job_refuses_non_json_and_wrong_types(client: AsyncTestCli
         {"json": {"sleep_time": -1}, "headers": HEADERS},
     ]
     for kwargs in bad_bodies:
-        response = await client.post("/example-job", **kwargs)  # type: ignore[arg-type]
+        response = await client.post("/example-job", **kwargs)  # type: ignore[arg-type]  # content= or json=, each with headers
         assert response.status_code == 400, kwargs
         assert set(response.json()) == {"error", "code", "details"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -117,7 +118,7 @@ async def _past(moment: datetime, database_url: str, job_id: str) -> bool:
     return bool(row and row["scheduled_for"] <= moment)
 
 
-async def _cron_jobs(database_url: str, schedule_id: str) -> list[dict[str, object]]:
+async def _cron_jobs(database_url: str, schedule_id: str) -> list[dict[str, Any]]:
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         rows = await connection.fetch(

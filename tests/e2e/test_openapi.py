@@ -78,7 +78,8 @@ async def test_security_schemes_follow_the_guards(client: Client) -> None:
     assert schemes["Bearer"]["type"] == "http"
     assert schemes["Bearer"]["scheme"] == "bearer"
     ops = _operations(doc)
-    machine, person = [{"ApiKey": []}, {"Bearer": []}], [{"Bearer": []}]
+    machine: list[dict[str, list[str]]] = [{"ApiKey": []}, {"Bearer": []}]
+    person: list[dict[str, list[str]]] = [{"Bearer": []}]
     assert ops[("GET", "/jobs")]["security"] == machine
     assert ops[("POST", "/admin/families")]["security"] == machine
     assert ops[("POST", "/care-days")]["security"] == person

@@ -80,7 +80,7 @@ async def test_only_the_owner_reaches_its_records(
     )
     b = await household(programme_client, minter, fake_clerk, "b")
     method, path, body = request(a)
-    callers = (
+    callers: tuple[dict[str, str], ...] = (
         {},
         b.family_headers,
         b.provider_headers,

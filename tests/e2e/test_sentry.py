@@ -6,8 +6,9 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import sentry_sdk
@@ -23,7 +24,7 @@ from tests.conftest import TEST_API_KEY
 class FakeSentry(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _EnvelopeHandler)
-        self.events: list[dict[str, object]] = []
+        self.events: list[dict[str, Any]] = []  # Sentry's JSON events
 
     @property
     def dsn(self) -> str:
@@ -32,7 +33,7 @@ class FakeSentry(ThreadingHTTPServer):
     def exception_types(self) -> list[str]:
         return [
             value["type"] for event in self.events for value in event.get("exception", {}).get("values", [])
-        ]  # type: ignore[attr-defined]
+        ]
 
 
 class _EnvelopeHandler(BaseHTTPRequestHandler):
@@ -63,9 +64,9 @@ def fake_sentry() -> Iterator[FakeSentry]:
     sentry_sdk.init()  # back to a disabled client for the rest of the run
 
 
-def _wait_for(condition: object, seconds: float = 5) -> None:
+def _wait_for(condition: Callable[[], object], seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():  # type: ignore[operator]
+    while time.monotonic() < deadline and not condition():
         time.sleep(0.05)
 
 

@@ -123,6 +123,7 @@ async def test_each_request_logs_an_access_line_with_its_request_id(
     with caplog.at_level(logging.INFO, logger="cap_portal.access"):
         response = await client.get("/", headers={"X-API-Key": TEST_API_KEY})
     lines = [r for r in caplog.records if r.name == "cap_portal.access"]
+    # path, status and request_id come in through the log call's `extra`, unknown to LogRecord's type
     assert [(r.path, r.status, r.request_id) for r in lines] == [  # type: ignore[attr-defined]
         ("/", 200, response.headers["x-request-id"])
     ]

@@ -8,6 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -48,7 +49,7 @@ def round_trips(redis_url: str) -> Iterator[list[str]]:
     started, marker = threading.Event(), f"monitor-{uuid4()}"
 
     def watch() -> None:
-        with client.monitor() as monitor:
+        with client.monitor() as monitor:  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
             for command in monitor.listen():
                 text = command["command"]
                 if text == f"ECHO {marker}-start":
@@ -141,10 +142,14 @@ async def test_what_dramatiqs_own_enqueue_writes_is_what_queue_info_reads(
     redis: Redis, redis_url: str
 ) -> None:
     # A canary for the key layout queue_keys() spells: Dramatiq's stock broker writes, we read.
-    stock = RedisBroker(url=redis_url, namespace=NAMESPACE, middleware=[])
+    stock = RedisBroker(url=redis_url, namespace=NAMESPACE, middleware=[])  # type: ignore[no-untyped-call]  # Dramatiq's
     try:
-        now = Message(queue_name="default", actor_name="tests.add", args=(1,), kwargs={}, options={})
-        later = Message(queue_name="default", actor_name="tests.add", args=(2,), kwargs={}, options={})
+        now: Message[Any] = Message(
+            queue_name="default", actor_name="tests.add", args=(1,), kwargs={}, options={}
+        )
+        later: Message[Any] = Message(
+            queue_name="default", actor_name="tests.add", args=(2,), kwargs={}, options={}
+        )
         stock.enqueue(now)
         stock.enqueue(later, delay=60_000)
         [(counts, page)] = await QueueReader(redis).read(["default"], offset=0, limit=10)

@@ -24,7 +24,7 @@ async def test_the_account_as_it_is_now_is_written() -> None:
     # Changed after the job was asked for: the job writes the newer state, never an older one.
     accounts.accounts[USER] = Account(USER, None, frozenset({Role.FAMILY, Role.PROVIDER}), "fam", "prov")
     done = await sync_directory(FakeUnitOfWork(), accounts, directory, USER)
-    expected = {"types": ["family", "provider"], "family_id": "fam", "provider_id": "prov"}
+    expected: dict[str, object] = {"types": ["family", "provider"], "family_id": "fam", "provider_id": "prov"}
     assert done == DirectorySync(USER, written=True, metadata=expected)
     assert directory.metadata[USER] == expected
 

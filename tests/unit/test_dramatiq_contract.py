@@ -48,7 +48,7 @@ def test_the_broker_still_routes_do_commands_through_dispatch() -> None:
 def test_the_private_consumer_still_has_what_the_waking_consumer_uses() -> None:
     consumer_class = dramatiq_redis._RedisConsumer
     assert issubclass(ours.WakingConsumer, consumer_class)
-    consumer = consumer_class(None, "default", 4, 1000)
+    consumer = consumer_class(None, "default", 4, 1000)  # type: ignore[no-untyped-call]  # Dramatiq's private class is unannotated
     for attribute in ("broker", "queue_name", "prefetch", "timeout", "message_cache", "queued_message_ids",
                       "misses"):  # fmt: skip
         assert hasattr(consumer, attribute), f"_RedisConsumer lost `{attribute}`"

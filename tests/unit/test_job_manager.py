@@ -88,9 +88,9 @@ def test_a_call_that_does_not_fit_the_signature_is_refused(manager: JobManager, 
     def two(a: int, b: int) -> None: ...
 
     with pytest.raises(JobArgumentsError, match="two: missing a required argument"):
-        two.delay(1)  # type: ignore[call-arg]
+        two.delay(1)  # type: ignore[call-arg]  # the missing argument is the point: refused at run time
     with pytest.raises(JobArgumentsError):
-        two.delay(1, 2, c=3)  # type: ignore[call-arg]
+        two.delay(1, 2, c=3)  # type: ignore[call-arg]  # an unknown keyword, refused at run time
     assert queue.enqueued == []
 
 
@@ -99,7 +99,7 @@ def test_delay_in_needs_a_timedelta_and_delay_at_an_aware_datetime(manager: JobM
     def later() -> None: ...
 
     with pytest.raises(JobArgumentsError):
-        later.delay_in(60)
+        later.delay_in(60)  # type: ignore[arg-type]  # the wrong type is the point: refused at run time
     with pytest.raises(JobArgumentsError):
         later.delay_at(datetime(2030, 1, 1))
 

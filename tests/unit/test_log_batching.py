@@ -22,8 +22,8 @@ from adapters.logging import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _handler(stream: io.StringIO, **options: float) -> BatchedStreamHandler:
-    handler = BatchedStreamHandler(stream, **options)  # type: ignore[arg-type]
+def _handler(stream: io.StringIO, *, max_delay: float, max_lines: int = 512) -> BatchedStreamHandler:
+    handler = BatchedStreamHandler(stream, max_delay=max_delay, max_lines=max_lines)
     handler.setFormatter(JsonFormatter("web"))
     return handler
 

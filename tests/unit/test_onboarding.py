@@ -164,7 +164,7 @@ async def test_a_provider_is_linked_without_allocations(uow: FakeProgrammeUnitOf
     done = await onboard_provider(
         uow, accounts, directory, FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
     )
-    assert (done.account.roles, done.account.provider_id) == ({Role.PROVIDER}, "prov")
+    assert (done.account.roles, done.account.provider_id) == (frozenset({Role.PROVIDER}), "prov")
     assert directory.metadata[USER]["types"] == ["provider"]
     assert uow.state.allocations == {}
 

@@ -51,7 +51,12 @@ def test_the_signature_is_checked_before_the_age(monkeypatch: pytest.MonkeyPatch
 
     looked_at: list[bool] = []
     real_abs = abs
-    monkeypatch.setattr(webhooks, "abs", lambda x: looked_at.append(True) or real_abs(x), raising=False)
+
+    def watched_abs(x: float) -> float:
+        looked_at.append(True)
+        return real_abs(x)
+
+    monkeypatch.setattr(webhooks, "abs", watched_abs, raising=False)
     with pytest.raises(Unauthenticated):
         verify_delivery(signing_key(SECRET), _headers(**{"svix-signature": "v1,AAAA"}), BODY, now=TIMESTAMP)
     assert looked_at == []

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from domain.money.errors import GatewayDeclined, GatewayUnavailable
-from domain.money.wallet_details import HolderKind, wallet_holder
+from domain.money.wallet_details import HolderKind, WalletHolder, wallet_holder
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -20,7 +20,7 @@ def sandbox(session_factory: Sessions) -> SandboxGateway:
     return SandboxGateway(session_factory, programme_balance_cents=100_000)  # a small programme, to run dry
 
 
-def holder(email: str):  # type: ignore[no-untyped-def]
+def holder(email: str) -> WalletHolder:
     return wallet_holder(
         HolderKind.FAMILY, "f", email=email, phone_number=None, first_name="A", last_name="B"
     )

@@ -3,6 +3,8 @@ details the gateway cannot take are recorded and end the job; a sync copies the 
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,11 +13,12 @@ from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from domain.money.errors import GatewayUnavailable
 from entrypoints.jobs.context import JobContext
 from entrypoints.jobs.money import open_family_wallet_job, open_provider_wallet_job, sync_provider_wallet_job
+from tests.fields import GuardianFields
 from tests.integration.money.conftest import MoneyUowFactory
 from tests.integration.programme.conftest import UowFactory, a_family, a_provider
 
 
-async def _add_family(new_uow: UowFactory, **guardian_fields: object) -> str:
+async def _add_family(new_uow: UowFactory, **guardian_fields: Unpack[GuardianFields]) -> str:
     family = a_family()
     if guardian_fields:
         from dataclasses import replace

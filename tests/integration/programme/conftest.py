@@ -6,8 +6,9 @@ seeding helpers."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Unpack
 
 import pytest
 from redis.asyncio import Redis
@@ -28,6 +29,7 @@ from entrypoints.jobs import job_manager
 from entrypoints.jobs.runtime import build_job_runtime
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock
+from tests.fields import ChildFields, ProviderFields
 
 # Wednesday 1 January 2025, 10:00 in Denver: the week of Monday 30 December is locked, so care days
 # can be scheduled from Monday 6 January to Friday 31 January.
@@ -107,24 +109,24 @@ def a_family(external_id: str | None = None) -> Family:
     )
 
 
-def a_child(family_id: str, **fields: object) -> Child:
-    values: dict[str, object] = {
-        "first_name": "Sam",
-        "last_name": "Diaz",
-        "date_of_birth": date(2021, 5, 4),
-        "status": ApplicationStatus.APPROVED,
-        "payment_enabled": True,
-        "monthly_allocation_cents": 100_000,
-        "prorated_allocation_cents": 50_000,
-    }
-    values.update(fields)
-    return Child(id=new_reference_id(), family_id=family_id, **values)
+def a_child(family_id: str, **fields: Unpack[ChildFields]) -> Child:
+    child = Child(
+        id=new_reference_id(),
+        family_id=family_id,
+        first_name="Sam",
+        last_name="Diaz",
+        date_of_birth=date(2021, 5, 4),
+        status=ApplicationStatus.APPROVED,
+        payment_enabled=True,
+        monthly_allocation_cents=100_000,
+        prorated_allocation_cents=50_000,
+    )
+    return replace(child, **fields)
 
 
-def a_provider(**fields: object) -> Provider:
-    values: dict[str, object] = {"name": "Sunny Days", "type": ProviderType.LICENSED_HOME_BASED}
-    values.update(fields)
-    return Provider(id=new_reference_id(), **values)
+def a_provider(**fields: Unpack[ProviderFields]) -> Provider:
+    provider = Provider(id=new_reference_id(), name="Sunny Days", type=ProviderType.LICENSED_HOME_BASED)
+    return replace(provider, **fields)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -45,7 +46,7 @@ async def _scalar(engine: AsyncEngine, sql: str) -> object:
         return (await connection.execute(text(sql))).scalar_one()
 
 
-def _outcomes(results: list[object]) -> Counter[str]:
+def _outcomes(results: Sequence[object]) -> Counter[str]:
     return Counter("ok" if not isinstance(r, BaseException) else type(r).__name__ for r in results)
 
 

@@ -3,6 +3,7 @@ ExternalIdTaken (the unique constraint's verdict), not as a database error, and 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import pytest
@@ -27,7 +28,7 @@ async def test_another_records_external_id_is_refused_as_taken_and_nothing_is_ke
         await uow.providers.add(rival)
         await uow.commit()
 
-    writes = [
+    writes: list[Callable[[], Awaitable[object]]] = [
         lambda: uow.families.save(replace(other, external_id="site-1", zip_code="99999")),
         lambda: uow.children.save(replace(sibling, external_id="site-1")),
         lambda: uow.providers.save(replace(rival, external_id="site-1")),

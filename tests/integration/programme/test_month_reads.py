@@ -51,10 +51,14 @@ async def test_the_raw_path_reads_what_the_unit_of_work_reads(
 ) -> None:
     seeded = await _month_with_a_removed_day(new_uow)
     family = Actor.family(seeded.family.id)
-    asked = {"child_id": seeded.child.id, "month": 1, "year": 2025}
+    child_id = seeded.child.id
 
-    through_orm = await get_child_allocation(new_uow(), calendar, family, **asked)  # type: ignore[arg-type]
-    through_asyncpg = await get_child_allocation(RawChildMonthReads(pool), calendar, family, **asked)  # type: ignore[arg-type]
+    through_orm = await get_child_allocation(
+        new_uow(), calendar, family, child_id=child_id, month=1, year=2025
+    )
+    through_asyncpg = await get_child_allocation(
+        RawChildMonthReads(pool), calendar, family, child_id=child_id, month=1, year=2025
+    )
 
     assert through_asyncpg == through_orm
     days = [view.care_day for view in through_asyncpg.care_days]

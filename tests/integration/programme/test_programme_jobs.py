@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any, TypedDict
 
 import pytest
 from sqlalchemy import text
@@ -59,7 +60,7 @@ async def _children(new_uow: UowFactory) -> list[str]:
     return [child.id for child in children]
 
 
-async def _scalar(engine: AsyncEngine, sql: str) -> object:
+async def _scalar(engine: AsyncEngine, sql: str) -> Any:  # whatever the column holds
     async with engine.connect() as connection:
         return (await connection.execute(text(sql))).scalar()
 
@@ -131,7 +132,18 @@ def test_the_system_schedule_fires_at_eight_on_the_first_in_business_time() -> N
     )
 
 
-EVENT = {
+class AllocationCreatedKwargs(TypedDict):
+    """The job's keyword arguments, as the programme's outbox writes them."""
+
+    allocation_id: int
+    child_id: str
+    family_id: str
+    month: str
+    allocation_cents: int
+    occurred_at: str
+
+
+EVENT: AllocationCreatedKwargs = {
     "allocation_id": 41,
     "child_id": "c",
     "family_id": "f",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Unpack
 
 import pytest
 from redis.asyncio import Redis
@@ -26,6 +27,7 @@ from domain.programme.records import UNSAVED_ID, new_reference_id
 from domain.programme.statuses import ApplicationStatus, Language
 from domain.programme.use_cases.allocations import create_allocation
 from tests.fakes import FixedClock
+from tests.fields import CareDayFields
 from tests.integration.programme.conftest import (
     FIRST_OPEN_DAY,
     JANUARY,
@@ -290,23 +292,28 @@ async def test_an_allocation_must_start_on_the_first_of_a_month(uow: SqlAlchemyP
             )
 
 
-def _care_day(seeded_allocation: MonthAllocation, provider_id: str, day: date, **fields: object) -> CareDay:
-    values: dict[str, object] = {
-        "type": CareDayType.FULL_DAY,
-        "amount_cents": 8_000,
-        "amount_missing_cents": None,
-    }
-    values.update(fields)
-    return CareDay(
+def _care_day(
+    seeded_allocation: MonthAllocation,
+    provider_id: str,
+    day: date,
+    *,
+    type: CareDayType = CareDayType.FULL_DAY,
+    amount_cents: int = 8_000,
+    **fields: Unpack[CareDayFields],
+) -> CareDay:
+    care_day = CareDay(
         id=UNSAVED_ID,
         allocation_id=seeded_allocation.id,
         child_id=seeded_allocation.child_id,
         provider_id=provider_id,
         date=day,
+        type=type,
+        amount_cents=amount_cents,
+        amount_missing_cents=None,
         created_at=NOW,
         updated_at=NOW,
-        **values,
     )
+    return replace(care_day, **fields)
 
 
 async def test_care_days_round_trip_and_list_by_allocation_and_provider(

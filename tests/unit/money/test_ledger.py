@@ -48,7 +48,7 @@ def payment(amount: int, key: str = "payment:1") -> LedgerTransaction:
             Entry(Account.programme(), -True),
             Entry(Account.family_wallet(FAMILY), True),
         ],  # bools are not cents
-        [Entry(Account.programme(), -1.5), Entry(Account.family_wallet(FAMILY), 1.5)],  # type: ignore[arg-type]
+        [Entry(Account.programme(), -1.5), Entry(Account.family_wallet(FAMILY), 1.5)],  # type: ignore[arg-type]  # not cents, on purpose
     ],
 )
 def test_a_transaction_needs_two_or_more_non_zero_entries_that_sum_to_zero(entries: list[Entry]) -> None:

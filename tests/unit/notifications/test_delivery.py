@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from domain.notifications.delivery import SEND_MESSAGE_JOB, Envelope, Postman, deliver_message, resend_message
+from domain.notifications.delivery import (
+    SEND_MESSAGE_JOB,
+    Delivery,
+    Envelope,
+    Postman,
+    deliver_message,
+    resend_message,
+)
 from domain.notifications.errors import DeliveryFailed, MessageNotFailed, MessageNotFound
 from domain.notifications.model import (
     MAX_ATTEMPTS,
@@ -46,11 +53,15 @@ INVITATION = Message(
 
 
 async def _deliver(
-    uow: FakeNotificationsUnitOfWork, email: FakeEmailSender, message_id: int = 1, **kw: object
-):
-    postman = Postman(email=email, sms=kw.get("sms"))  # type: ignore[arg-type]
-    envelope = kw.get("envelope", ENVELOPE)
-    return await deliver_message(uow, FakeRenderer(), postman, envelope, FixedClock(NOW), message_id)  # type: ignore[arg-type]
+    uow: FakeNotificationsUnitOfWork,
+    email: FakeEmailSender,
+    message_id: int = 1,
+    *,
+    sms: FakeSmsSender | None = None,
+    envelope: Envelope = ENVELOPE,
+) -> Delivery:
+    postman = Postman(email=email, sms=sms)
+    return await deliver_message(uow, FakeRenderer(), postman, envelope, FixedClock(NOW), message_id)
 
 
 async def test_a_pending_message_is_sent_once_and_recorded() -> None:

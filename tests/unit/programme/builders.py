@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from domain.programme.allocations import MonthAllocation
@@ -12,6 +13,7 @@ from domain.programme.families import Child, Family, Guardian, GuardianType
 from domain.programme.providers import Provider, ProviderType
 from domain.programme.rates import PaymentRate
 from tests.fakes import FakeProgrammeUnitOfWork
+from tests.fields import AllocationSums, CareDayFields, ChildFields
 
 DENVER = ZoneInfo("America/Denver")
 FAMILY, OTHER_FAMILY = "family-1", "family-2"
@@ -34,16 +36,19 @@ def add_family(uow: FakeProgrammeUnitOfWork, family_id: str) -> Family:
     return family
 
 
-def add_child(uow: FakeProgrammeUnitOfWork, child_id: str, family_id: str, **fields: object) -> Child:
-    values: dict[str, object] = {
-        "first_name": "Sam",
-        "last_name": "Diaz",
-        "payment_enabled": True,
-        "monthly_allocation_cents": 100_000,
-        "prorated_allocation_cents": 50_000,
-    }
-    values.update(fields)
-    child = Child(id=child_id, family_id=family_id, **values)
+def add_child(
+    uow: FakeProgrammeUnitOfWork, child_id: str, family_id: str, **fields: Unpack[ChildFields]
+) -> Child:
+    child = Child(
+        id=child_id,
+        family_id=family_id,
+        first_name="Sam",
+        last_name="Diaz",
+        payment_enabled=True,
+        monthly_allocation_cents=100_000,
+        prorated_allocation_cents=50_000,
+    )
+    child = replace(child, **fields)
     uow.state.children[child_id] = child
     return child
 
@@ -70,9 +75,9 @@ def add_allocation(
     child_id: str = CHILD,
     month: date = JANUARY,
     cents: int = 100_000,
-    **fields: int,
+    **sums: Unpack[AllocationSums],
 ) -> MonthAllocation:
-    allocation = MonthAllocation(uow.next_id(), child_id, month, cents, WEDNESDAY, WEDNESDAY, **fields)
+    allocation = MonthAllocation(uow.next_id(), child_id, month, cents, WEDNESDAY, WEDNESDAY, **sums)
     uow.state.allocations[allocation.id] = allocation
     return allocation
 
@@ -85,10 +90,8 @@ def add_care_day(
     *,
     provider_id: str = PROVIDER,
     type: CareDayType = CareDayType.HALF_DAY,
-    **fields: object,
+    **fields: Unpack[CareDayFields],
 ) -> CareDay:
-    values: dict[str, object] = {"amount_missing_cents": None}
-    values.update(fields)
     care_day = CareDay(
         id=uow.next_id(),
         allocation_id=allocation.id,
@@ -99,8 +102,9 @@ def add_care_day(
         amount_cents=amount,
         created_at=WEDNESDAY,
         updated_at=WEDNESDAY,
-        **values,
+        amount_missing_cents=None,
     )
+    care_day = replace(care_day, **fields)
     uow.state.care_days[care_day.id] = care_day
     return care_day
 

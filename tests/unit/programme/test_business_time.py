@@ -14,14 +14,15 @@ import pytest
 from domain.programme.business_time import BusinessCalendar, following_month_start, week_monday
 from domain.programme.config import ProgrammeRules
 from tests.fakes import FixedClock
+from tests.fields import RulesFields
 
 
 def calendar_at(instant: datetime) -> BusinessCalendar:
     return BusinessCalendar(FixedClock(instant), "America/Denver")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_business_today_is_denver_date_not_utc_date() -> None:
@@ -125,7 +126,7 @@ def test_rules_default_to_the_programme_constants() -> None:
     "bad",
     [{"business_timezone": "Mars/Olympus"}, {"max_children_per_provider": 0}, {"max_allocation_cents": 0}],
 )
-def test_rules_refuse_nonsense(bad: dict[str, object]) -> None:
+def test_rules_refuse_nonsense(bad: RulesFields) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message is for the operator, not the test
         ProgrammeRules(**bad)
 

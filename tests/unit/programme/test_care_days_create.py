@@ -22,6 +22,7 @@ from domain.programme.errors import (
 )
 from domain.programme.use_cases.care_days import CareDayRequest, create_care_day
 from tests.fakes import FakeProgrammeUnitOfWork, FixedClock
+from tests.fields import AllocationSums
 from tests.unit.programme.builders import (
     CHILD,
     FAMILY,
@@ -45,11 +46,15 @@ FAMILY_ACTOR = Actor.family(FAMILY)
 
 
 def request(
-    world: World, day: date = NEXT_MONDAY, *, provider: str = PROVIDER, **kw: object
+    world: World,
+    day: date = NEXT_MONDAY,
+    *,
+    provider: str = PROVIDER,
+    allocation_id: int | None = None,
+    type: CareDayType = CareDayType.HALF_DAY,
 ) -> CareDayRequest:
-    values: dict[str, object] = {"allocation_id": world.allocation.id, "type": CareDayType.HALF_DAY}
-    values.update(kw)
-    return CareDayRequest(provider_id=provider, date=day, **values)
+    allocation = world.allocation.id if allocation_id is None else allocation_id
+    return CareDayRequest(allocation_id=allocation, provider_id=provider, date=day, type=type)
 
 
 async def test_a_family_schedules_a_day_at_the_providers_rate(
@@ -69,20 +74,26 @@ async def test_a_family_schedules_a_day_at_the_providers_rate(
     assert uow.allocations.locked == [world.allocation.id]
 
 
-async def test_half_day_costs_the_half_day_rate(world: World, uow: FakeProgrammeUnitOfWork, calendar) -> None:
+async def test_half_day_costs_the_half_day_rate(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     view = await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     assert view.care_day.amount_cents == HALF
     assert view.care_day.type.day_count == 0.5
 
 
-async def test_another_provider_may_have_the_same_day(world: World, uow, calendar) -> None:
+async def test_another_provider_may_have_the_same_day(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     second = await create_care_day(uow, calendar, FAMILY_ACTOR, request(world, provider=SECOND_PROVIDER))
     assert second.care_day.amount_cents == 3_000
     assert len(uow.state.care_days) == 2
 
 
-async def test_one_live_day_per_allocation_provider_and_date(world: World, uow, calendar) -> None:
+async def test_one_live_day_per_allocation_provider_and_date(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     with pytest.raises(CareDayExists) as refused:
         await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
@@ -101,7 +112,7 @@ async def test_one_live_day_per_allocation_provider_and_date(world: World, uow, 
     ],
 )
 async def test_the_date_must_be_in_the_month_not_past_and_not_locked(
-    world: World, uow: FakeProgrammeUnitOfWork, calendar, day: date, error: type[Exception]
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar, day: date, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
         await create_care_day(uow, calendar, FAMILY_ACTOR, request(world, day))
@@ -109,19 +120,25 @@ async def test_the_date_must_be_in_the_month_not_past_and_not_locked(
     assert uow.commits == 0
 
 
-async def test_locked_is_403_and_the_rest_are_400(world: World, uow, calendar) -> None:
+async def test_locked_is_403_and_the_rest_are_400(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     assert issubclass(CareDayLocked, Forbidden)
     assert issubclass(CareDaySubmitted, Forbidden)
     for refusal in (CareDayExists, CareDayInPast, AllocationExceeded, AllocationNotFound, PaymentRateNotSet):
         assert issubclass(refusal, RuleRefused)
 
 
-async def test_the_provider_must_care_for_the_child(world: World, uow, calendar) -> None:
+async def test_the_provider_must_care_for_the_child(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     with pytest.raises(ProviderNotLinked):
         await create_care_day(uow, calendar, FAMILY_ACTOR, request(world, provider=OTHER_PROVIDER))
 
 
-async def test_the_provider_must_have_set_rates(world: World, uow, calendar) -> None:
+async def test_the_provider_must_have_set_rates(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     add_provider(uow, "provider-new")
     uow.state.links.add(("provider-new", CHILD))
     with pytest.raises(PaymentRateNotSet):
@@ -133,7 +150,9 @@ async def test_the_provider_must_have_set_rates(world: World, uow, calendar) -> 
     [Actor.family(OTHER_FAMILY), Actor.provider(PROVIDER), Actor.admin(), Actor()],
     ids=["other family", "provider", "admin", "nobody"],
 )
-async def test_only_the_childs_family_may_schedule(world: World, uow, calendar, actor: Actor) -> None:
+async def test_only_the_childs_family_may_schedule(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar, actor: Actor
+) -> None:
     with pytest.raises(AllocationNotFound) as refused:
         await create_care_day(uow, calendar, actor, request(world))
     assert refused.value.message == "Allocation not found"
@@ -141,12 +160,16 @@ async def test_only_the_childs_family_may_schedule(world: World, uow, calendar, 
     assert uow.state.care_days == {}
 
 
-async def test_an_unknown_allocation_is_not_found(world: World, uow, calendar) -> None:
+async def test_an_unknown_allocation_is_not_found(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     with pytest.raises(AllocationNotFound):
         await create_care_day(uow, calendar, FAMILY_ACTOR, request(world, allocation_id=999_999))
 
 
-async def test_partial_coverage_records_the_shortfall(world: World, uow, calendar) -> None:
+async def test_partial_coverage_records_the_shortfall(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     small = add_allocation(uow, "child-small", cents=10_000)
     add_child(uow, "child-small", FAMILY)
     uow.state.links.add((PROVIDER, "child-small"))
@@ -161,14 +184,18 @@ async def test_partial_coverage_records_the_shortfall(world: World, uow, calenda
     assert view.care_day.is_partial_payment
 
 
-async def test_nothing_left_is_refused(world: World, uow, calendar) -> None:
+async def test_nothing_left_is_refused(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     add_care_day(uow, world.allocation, date(2025, 1, 21), 100_000)
     with pytest.raises(AllocationExceeded) as refused:
         await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     assert refused.value.code == "allocation_exceeded"
 
 
-async def test_removed_days_free_their_budget(world: World, uow, calendar) -> None:
+async def test_removed_days_free_their_budget(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     add_care_day(uow, world.allocation, date(2025, 1, 21), 100_000, deleted_at=WEDNESDAY)
     view = await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     assert view.care_day.amount_cents == HALF
@@ -179,14 +206,20 @@ async def test_removed_days_free_their_budget(world: World, uow, calendar) -> No
     [({"reclaimed_cents": 98_000}, 2_000), ({"lump_sum_cents": 97_000}, 3_000)],
 )
 async def test_reclaimed_money_and_lump_sums_are_not_available(
-    world: World, uow: FakeProgrammeUnitOfWork, calendar, spent: dict[str, int], expected_amount: int
+    world: World,
+    uow: FakeProgrammeUnitOfWork,
+    calendar: BusinessCalendar,
+    spent: AllocationSums,
+    expected_amount: int,
 ) -> None:
     uow.state.allocations[world.allocation.id] = replace(world.allocation, **spent)
     view = await create_care_day(uow, calendar, FAMILY_ACTOR, request(world))
     assert view.care_day.amount_cents == expected_amount
 
 
-async def test_scheduling_a_removed_day_again_restores_it(world: World, uow, calendar) -> None:
+async def test_scheduling_a_removed_day_again_restores_it(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     removed = add_care_day(uow, world.allocation, NEXT_MONDAY, HALF, deleted_at=WEDNESDAY)
 
     view = await create_care_day(uow, calendar, FAMILY_ACTOR, request(world, type=CareDayType.FULL_DAY))
@@ -197,7 +230,9 @@ async def test_scheduling_a_removed_day_again_restores_it(world: World, uow, cal
     assert len(uow.state.care_days) == 1
 
 
-async def test_a_removed_day_in_a_locked_week_stays_removed(world: World, uow, calendar) -> None:
+async def test_a_removed_day_in_a_locked_week_stays_removed(
+    world: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     # Upstream restored it without checking the lock, reopening a week that was already paid for.
     removed = add_care_day(uow, world.allocation, date(2025, 1, 16), HALF, deleted_at=WEDNESDAY)
     with pytest.raises(CareDayLocked):
@@ -214,7 +249,13 @@ async def test_a_removed_day_in_a_locked_week_stays_removed(world: World, uow, c
     ],
 )
 async def test_creation_lock_boundary(
-    world: World, uow, clock: FixedClock, calendar, now: datetime, care_date: date, allocation_month: date
+    world: World,
+    uow: FakeProgrammeUnitOfWork,
+    clock: FixedClock,
+    calendar: BusinessCalendar,
+    now: datetime,
+    care_date: date,
+    allocation_month: date,
 ) -> None:
     allocation = world.allocation
     if allocation_month != allocation.month:

@@ -45,18 +45,26 @@ CHILD = ChildDetails(
 )
 
 
-def details(**changes: object) -> FamilyDetails:
-    values: dict[str, object] = {
-        "guardians": (SECOND, PRIMARY),
-        "children": (CHILD,),
-        "language": Language.SPANISH,
-        "external_id": "f-1",
-    }
-    values.update(changes)
-    return FamilyDetails(**values)
+def details(
+    *,
+    guardians: tuple[GuardianDetails, ...] = (SECOND, PRIMARY),
+    children: tuple[ChildDetails, ...] = (CHILD,),
+    language: Language = Language.SPANISH,
+    external_id: str | None = "f-1",
+    household_size: int | None = None,
+) -> FamilyDetails:
+    return FamilyDetails(
+        guardians=guardians,
+        children=children,
+        language=language,
+        external_id=external_id,
+        household_size=household_size,
+    )
 
 
-async def test_a_family_arrives_with_guardians_and_children(uow: FakeProgrammeUnitOfWork, rules) -> None:
+async def test_a_family_arrives_with_guardians_and_children(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     saved = await save_family(uow, rules, ADMIN, details())
 
     assert saved.created
@@ -77,7 +85,9 @@ async def test_a_family_arrives_with_guardians_and_children(uow: FakeProgrammeUn
     assert uow.commits == 1
 
 
-async def test_a_repeated_push_updates_instead_of_duplicating(uow, rules) -> None:
+async def test_a_repeated_push_updates_instead_of_duplicating(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     first = await save_family(uow, rules, ADMIN, details())
     changed_child = ChildDetails(
         "Sam", "Diaz", payment_enabled=False, monthly_allocation_cents=90_000, external_id="c-1"
@@ -95,7 +105,9 @@ async def test_a_repeated_push_updates_instead_of_duplicating(uow, rules) -> Non
     assert uow.state.children[first.children[0].id].monthly_allocation_cents == 90_000
 
 
-async def test_without_external_id_every_push_is_new(uow, rules) -> None:
+async def test_without_external_id_every_push_is_new(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     await save_family(uow, rules, ADMIN, details(external_id=None, children=()))
     await save_family(uow, rules, ADMIN, details(external_id=None, children=()))
     assert len(uow.state.families) == 2
@@ -126,7 +138,9 @@ async def test_without_external_id_every_push_is_new(uow, rules) -> None:
         (details(household_size=0), "household_size"),
     ],
 )
-async def test_invalid_details_name_the_field(uow, rules, family: FamilyDetails, field: str) -> None:
+async def test_invalid_details_name_the_field(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules, family: FamilyDetails, field: str
+) -> None:
     with pytest.raises(InvalidField) as refused:
         await save_family(uow, rules, ADMIN, family)
     assert refused.value.details == {"field": field}
@@ -134,7 +148,9 @@ async def test_invalid_details_name_the_field(uow, rules, family: FamilyDetails,
     assert uow.commits == 0
 
 
-async def test_a_childs_external_id_cannot_move_to_another_family(uow, rules) -> None:
+async def test_a_childs_external_id_cannot_move_to_another_family(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     await save_family(uow, rules, ADMIN, details())
     with pytest.raises(ExternalIdTaken) as refused:
         await save_family(uow, rules, ADMIN, details(external_id="f-2"))
@@ -144,14 +160,18 @@ async def test_a_childs_external_id_cannot_move_to_another_family(uow, rules) ->
 
 
 @pytest.mark.parametrize("actor", [Actor.family("f"), Actor.provider("p"), Actor()])
-async def test_only_staff_and_machines_write_families(uow, rules, actor: Actor) -> None:
+async def test_only_staff_and_machines_write_families(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor
+) -> None:
     with pytest.raises(AdminRequired):
         await save_family(uow, rules, actor, details())
     with pytest.raises(AdminRequired):
         await update_child(uow, rules, actor, "c", ChildChanges(payment_enabled=True))
 
 
-async def test_updating_a_family_changes_only_what_is_sent(uow, rules) -> None:
+async def test_updating_a_family_changes_only_what_is_sent(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     saved = await save_family(uow, rules, ADMIN, details())
     family = await update_family(
         uow, ADMIN, saved.family.id, FamilyChanges(language=Language.RUSSIAN, zip_code="80202")
@@ -161,13 +181,17 @@ async def test_updating_a_family_changes_only_what_is_sent(uow, rules) -> None:
     assert uow.state.families[family.id] == family
 
 
-async def test_updating_guardians_replaces_the_list(uow, rules) -> None:
+async def test_updating_guardians_replaces_the_list(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     saved = await save_family(uow, rules, ADMIN, details())
     family = await update_family(uow, ADMIN, saved.family.id, FamilyChanges(guardians=(PRIMARY,)))
     assert [g.id for g in family.guardians] == [saved.family.guardians[0].id]
 
 
-async def test_updating_refuses_an_external_id_in_use_and_unknown_families(uow, rules) -> None:
+async def test_updating_refuses_an_external_id_in_use_and_unknown_families(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     await save_family(uow, rules, ADMIN, details())
     other = await save_family(uow, rules, ADMIN, details(external_id="f-2", children=()))
     with pytest.raises(ExternalIdTaken):
@@ -176,7 +200,7 @@ async def test_updating_refuses_an_external_id_in_use_and_unknown_families(uow, 
         await update_family(uow, ADMIN, "nobody", FamilyChanges(language=Language.ENGLISH))
 
 
-async def test_updating_a_child(uow, rules) -> None:
+async def test_updating_a_child(uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules) -> None:
     saved = await save_family(uow, rules, ADMIN, details())
     child_id = saved.children[0].id
     child = await update_child(
@@ -190,7 +214,9 @@ async def test_updating_a_child(uow, rules) -> None:
     assert uow.state.children[child_id] == child
 
 
-async def test_a_childs_external_id_changes_unless_another_child_holds_it(uow, rules) -> None:
+async def test_a_childs_external_id_changes_unless_another_child_holds_it(
+    uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     saved = await save_family(uow, rules, ADMIN, details(children=(CHILD, ChildDetails("Kim", "Diaz"))))
     first, second = saved.children
     moved = await update_child(uow, rules, ADMIN, second.id, ChildChanges(external_id=" c-2 "))
@@ -201,7 +227,7 @@ async def test_a_childs_external_id_changes_unless_another_child_holds_it(uow, r
     assert uow.state.children[second.id] == moved
 
 
-async def test_updating_a_child_validates_and_finds_it(uow) -> None:
+async def test_updating_a_child_validates_and_finds_it(uow: FakeProgrammeUnitOfWork) -> None:
     rules = ProgrammeRules(max_allocation_cents=50_000)
     saved = await save_family(uow, rules, ADMIN, details(children=(ChildDetails("Kim", "Diaz"),)))
     with pytest.raises(InvalidField) as refused:

@@ -63,13 +63,15 @@ async def test_a_provider_is_created_then_updated_by_external_id(uow: FakeProgra
         (ProviderDetails("X", ProviderType.CENTER, phone_number="7205550123"), "phone_number"),
     ],
 )
-async def test_invalid_provider_details_name_the_field(uow, details: ProviderDetails, field: str) -> None:
+async def test_invalid_provider_details_name_the_field(
+    uow: FakeProgrammeUnitOfWork, details: ProviderDetails, field: str
+) -> None:
     with pytest.raises(InvalidField) as refused:
         await save_provider(uow, ADMIN, details)
     assert refused.value.details == {"field": field}
 
 
-async def test_updating_a_provider_changes_only_what_is_sent(uow) -> None:
+async def test_updating_a_provider_changes_only_what_is_sent(uow: FakeProgrammeUnitOfWork) -> None:
     saved = await save_provider(uow, ADMIN, DETAILS)
     provider = await update_provider(
         uow,
@@ -85,7 +87,9 @@ async def test_updating_a_provider_changes_only_what_is_sent(uow) -> None:
     assert uow.state.providers[provider.id] == provider
 
 
-async def test_updating_refuses_unknown_providers_and_taken_external_ids(uow) -> None:
+async def test_updating_refuses_unknown_providers_and_taken_external_ids(
+    uow: FakeProgrammeUnitOfWork,
+) -> None:
     await save_provider(uow, ADMIN, DETAILS)
     other = await save_provider(uow, ADMIN, ProviderDetails("Other", ProviderType.FAMILY_FRIEND_NEIGHBOUR))
     with pytest.raises(ExternalIdTaken):
@@ -102,7 +106,9 @@ def three_children(uow: FakeProgrammeUnitOfWork) -> None:
     add_provider(uow, "p")
 
 
-async def test_a_provider_cares_for_at_most_two_children(three_children, uow, rules) -> None:
+async def test_a_provider_cares_for_at_most_two_children(
+    three_children: None, uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     assert await link_provider_to_child(uow, rules, ADMIN, "p", "a")
     assert await link_provider_to_child(uow, rules, ADMIN, "p", "b")
     with pytest.raises(ProviderAtCapacity) as full:
@@ -113,21 +119,25 @@ async def test_a_provider_cares_for_at_most_two_children(three_children, uow, ru
     assert uow.providers.locked == ["p", "p", "p"]
 
 
-async def test_linking_again_is_a_no_op_even_when_full(three_children, uow, rules) -> None:
+async def test_linking_again_is_a_no_op_even_when_full(
+    three_children: None, uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     await link_provider_to_child(uow, rules, ADMIN, "p", "a")
     await link_provider_to_child(uow, rules, ADMIN, "p", "b")
     assert not await link_provider_to_child(uow, rules, ADMIN, "p", "a")
     assert uow.commits == 2
 
 
-async def test_capacity_comes_from_the_rules(three_children, uow) -> None:
+async def test_capacity_comes_from_the_rules(three_children: None, uow: FakeProgrammeUnitOfWork) -> None:
     rules = ProgrammeRules(max_children_per_provider=3)
     for child_id in ("a", "b", "c"):
         await link_provider_to_child(uow, rules, ADMIN, "p", child_id)
     assert len(uow.state.links) == 3
 
 
-async def test_unlinking_frees_a_place(three_children, uow, rules) -> None:
+async def test_unlinking_frees_a_place(
+    three_children: None, uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     await link_provider_to_child(uow, rules, ADMIN, "p", "a")
     await link_provider_to_child(uow, rules, ADMIN, "p", "b")
     assert await unlink_provider_from_child(uow, ADMIN, "p", "a")
@@ -136,7 +146,9 @@ async def test_unlinking_frees_a_place(three_children, uow, rules) -> None:
     assert uow.state.links == {("p", "b"), ("p", "c")}
 
 
-async def test_linking_unknown_records(three_children, uow, rules) -> None:
+async def test_linking_unknown_records(
+    three_children: None, uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules
+) -> None:
     with pytest.raises(ProviderNotFound):
         await link_provider_to_child(uow, rules, ADMIN, "nobody", "a")
     with pytest.raises(ChildNotFound):
@@ -146,7 +158,9 @@ async def test_linking_unknown_records(three_children, uow, rules) -> None:
 
 
 @pytest.mark.parametrize("actor", [Actor.family(FAMILY), Actor.provider("p"), Actor()])
-async def test_only_staff_and_machines_manage_providers(three_children, uow, rules, actor: Actor) -> None:
+async def test_only_staff_and_machines_manage_providers(
+    three_children: None, uow: FakeProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor
+) -> None:
     with pytest.raises(AdminRequired):
         await save_provider(uow, actor, DETAILS)
     with pytest.raises(AdminRequired):

@@ -7,6 +7,7 @@ import pytest
 
 from domain.errors import NotFound, RuleRefused
 from domain.programme.actors import Actor
+from domain.programme.business_time import BusinessCalendar
 from domain.programme.care_days import CareDayStatus
 from domain.programme.errors import (
     AllocationNotFound,
@@ -16,6 +17,7 @@ from domain.programme.errors import (
     ProviderNotFound,
 )
 from domain.programme.use_cases.reading import get_child_allocation, get_provider_care_days
+from tests.fakes import FakeProgrammeUnitOfWork
 from tests.unit.programme.builders import (
     CHILD,
     FAMILY,
@@ -31,7 +33,7 @@ from tests.unit.programme.builders import (
 
 
 @pytest.fixture
-def scheduled(world: World, uow) -> World:
+def scheduled(world: World, uow: FakeProgrammeUnitOfWork) -> World:
     allocation = replace(world.allocation, reclaimed_cents=10_000, paid_cents=4_000, lump_sum_cents=1_000)
     uow.state.allocations[allocation.id] = allocation
     add_care_day(uow, allocation, date(2025, 1, 14), 4_000, payment_id="pay-1")
@@ -42,7 +44,9 @@ def scheduled(world: World, uow) -> World:
     return replace(world, allocation=allocation)
 
 
-async def test_the_family_reads_its_childs_month_with_figures(scheduled: World, uow, calendar) -> None:
+async def test_the_family_reads_its_childs_month_with_figures(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     view = await get_child_allocation(uow, calendar, Actor.family(FAMILY), child_id=CHILD, month=1, year=2025)
 
     figures = view.figures
@@ -66,7 +70,9 @@ async def test_the_family_reads_its_childs_month_with_figures(scheduled: World, 
     assert uow.commits == 0
 
 
-async def test_a_provider_filter_narrows_the_days_not_the_figures(scheduled: World, uow, calendar) -> None:
+async def test_a_provider_filter_narrows_the_days_not_the_figures(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     view = await get_child_allocation(
         uow, calendar, Actor.family(FAMILY), child_id=CHILD, month=1, year=2025, provider_id=SECOND_PROVIDER
     )
@@ -74,7 +80,9 @@ async def test_a_provider_filter_narrows_the_days_not_the_figures(scheduled: Wor
     assert view.figures.selected_cents == 16_000
 
 
-async def test_over_selection_is_visible_when_money_was_reclaimed(scheduled: World, uow, calendar) -> None:
+async def test_over_selection_is_visible_when_money_was_reclaimed(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     uow.state.allocations[scheduled.allocation.id] = replace(scheduled.allocation, reclaimed_cents=99_000)
     view = await get_child_allocation(uow, calendar, Actor.family(FAMILY), child_id=CHILD, month=1, year=2025)
     assert view.figures.selected_over_allocation
@@ -86,13 +94,17 @@ async def test_over_selection_is_visible_when_money_was_reclaimed(scheduled: Wor
     [Actor.family(OTHER_FAMILY), Actor.provider(PROVIDER), Actor()],
     ids=["other family", "provider", "nobody"],
 )
-async def test_another_familys_child_is_not_found(scheduled: World, uow, calendar, actor: Actor) -> None:
+async def test_another_familys_child_is_not_found(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar, actor: Actor
+) -> None:
     with pytest.raises(ChildNotFound) as missing:
         await get_child_allocation(uow, calendar, actor, child_id=CHILD, month=1, year=2025)
     assert isinstance(missing.value, NotFound)
 
 
-async def test_a_missing_month_is_allocation_not_found_which_is_400(scheduled: World, uow, calendar) -> None:
+async def test_a_missing_month_is_allocation_not_found_which_is_400(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     with pytest.raises(AllocationNotFound) as missing:
         await get_child_allocation(uow, calendar, Actor.family(FAMILY), child_id=CHILD, month=3, year=2025)
     assert isinstance(missing.value, RuleRefused)
@@ -102,7 +114,14 @@ async def test_a_missing_month_is_allocation_not_found_which_is_400(scheduled: W
 @pytest.mark.parametrize(
     ("month", "year", "field"), [(0, 2025, "month"), (13, 2025, "month"), (1, 0, "year")]
 )
-async def test_an_impossible_month_names_the_field(scheduled, uow, calendar, month, year, field) -> None:
+async def test_an_impossible_month_names_the_field(
+    scheduled: World,
+    uow: FakeProgrammeUnitOfWork,
+    calendar: BusinessCalendar,
+    month: int,
+    year: int,
+    field: str,
+) -> None:
     with pytest.raises(InvalidField) as refused:
         await get_child_allocation(
             uow, calendar, Actor.family(FAMILY), child_id=CHILD, month=month, year=year
@@ -110,13 +129,17 @@ async def test_an_impossible_month_names_the_field(scheduled, uow, calendar, mon
     assert refused.value.details == {"field": field}
 
 
-async def test_a_provider_lists_its_own_days_by_child(scheduled: World, uow, calendar) -> None:
+async def test_a_provider_lists_its_own_days_by_child(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     by_child = await get_provider_care_days(uow, calendar, Actor.provider(PROVIDER), provider_id=PROVIDER)
     assert list(by_child) == [CHILD]
     assert [v.care_day.date.day for v in by_child[CHILD]] == [14, 20, 21]  # removed days included
 
 
-async def test_provider_days_filter_by_child_and_inclusive_dates(scheduled: World, uow, calendar) -> None:
+async def test_provider_days_filter_by_child_and_inclusive_dates(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     actor = Actor.provider(PROVIDER)
     by_child = await get_provider_care_days(
         uow, calendar, actor, provider_id=PROVIDER, start=date(2025, 1, 20), end=date(2025, 1, 21)
@@ -132,13 +155,17 @@ async def test_provider_days_filter_by_child_and_inclusive_dates(scheduled: Worl
     [Actor.provider(OTHER_PROVIDER), Actor.family(FAMILY), Actor.admin(), Actor()],
     ids=["other provider", "family", "admin", "nobody"],
 )
-async def test_only_the_provider_itself_lists_its_days(scheduled: World, uow, calendar, actor: Actor) -> None:
+async def test_only_the_provider_itself_lists_its_days(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar, actor: Actor
+) -> None:
     # Upstream let any provider read any other provider's schedule.
     with pytest.raises(ProviderNotFound):
         await get_provider_care_days(uow, calendar, actor, provider_id=PROVIDER)
 
 
-async def test_a_backwards_date_range_is_refused(scheduled: World, uow, calendar) -> None:
+async def test_a_backwards_date_range_is_refused(
+    scheduled: World, uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
+) -> None:
     with pytest.raises(InvalidDateRange):
         await get_provider_care_days(
             uow,
