@@ -34,9 +34,9 @@ from adapters.postgres.programme.month_reads import (
     ALLOCATION_STATEMENT,
     CARE_DAYS_STATEMENT,
     CHILD_STATEMENT,
-    RecordFields,
 )
 from adapters.postgres.raw_pool import _keep_session
+from adapters.postgres.raw_rows import RecordFields
 from domain.programme.allocations import allocation_figures
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.config import ProgrammeRules

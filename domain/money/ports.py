@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from domain.money.funding import AllocationFunding
 from domain.money.ledger import Account, AccountLine, LedgerTransaction, RecordedTransaction
@@ -154,3 +155,27 @@ class MoneyUnitOfWork(ProgrammeUnitOfWork, Protocol):
     def payment_settings(self) -> PaymentSettingsRepository: ...
     @property
     def fundings(self) -> FundingRepository: ...
+
+
+class SettingsReads(Protocol):
+    async def family(self, family_id: str) -> FamilyPaymentSettings | None: ...
+    async def provider(self, provider_id: str) -> ProviderPaymentSettings | None: ...
+    async def providers(self, provider_ids: Sequence[str]) -> dict[str, ProviderPaymentSettings]: ...
+
+
+class BalanceReads(Protocol):
+    async def balance(self, account: Account) -> int: ...
+
+
+class PaymentFlagReads(Protocol):
+    """What the home pages read about money (``can_make_payments``, ``is_payable``): on every page view,
+    so an adapter may answer it on a faster path than the unit of work, which satisfies it too."""
+
+    @property
+    def payment_settings(self) -> SettingsReads: ...
+    @property
+    def ledger(self) -> BalanceReads: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...

@@ -195,6 +195,56 @@ class ChildMonthReads(Protocol):
     ) -> None: ...
 
 
+class FamilyChildReads(Protocol):
+    async def list_for_family(self, family_id: str) -> list[Child]: ...
+
+
+class CaringProviderReads(Protocol):
+    async def list_caring_for(self, child_id: str) -> list[Provider]: ...
+
+
+class FamilyHomeReads(Protocol):
+    """What the family's home page reads (its children, the selected child's providers): a hot page,
+    so an adapter may answer it on a faster path than the unit of work, which satisfies it too."""
+
+    @property
+    def children(self) -> FamilyChildReads: ...
+    @property
+    def providers(self) -> CaringProviderReads: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
+
+
+class ProviderReads(Protocol):
+    async def get(self, provider_id: str) -> Provider | None: ...
+
+
+class CaredForChildReads(Protocol):
+    async def list_cared_for_by(self, provider_id: str) -> list[Child]: ...
+
+
+class ProviderRateReads(Protocol):
+    async def list_for_provider(self, provider_id: str) -> list[PaymentRate]: ...
+
+
+class ProviderHomeReads(Protocol):
+    """What the provider's home page reads (the provider, the children it cares for, their rates); the
+    programme unit of work satisfies it too."""
+
+    @property
+    def providers(self) -> ProviderReads: ...
+    @property
+    def children(self) -> CaredForChildReads: ...
+    @property
+    def rates(self) -> ProviderRateReads: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
+
+
 class ProgrammeUnitOfWork(UnitOfWork, Protocol):
     """One business transaction over the programme's records (``async with uow: ...; await uow.commit()``).
 

@@ -18,7 +18,9 @@ from adapters.postgres.accounts import AutocommitSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
+from adapters.postgres.money.flag_reads import RawPaymentFlagReads
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
+from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
 from adapters.postgres.programme.month_reads import RawChildMonthReads
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.queue_overview import QueueOverviews
@@ -95,6 +97,17 @@ class WebServices:
     def month_reads(self) -> RawChildMonthReads:
         """A child's month on plain asyncpg (the family's hottest page; see its module)."""
         return RawChildMonthReads(self.raw_pool)
+
+    def family_home_reads(self) -> RawFamilyHomeReads:
+        """The family's home page on plain asyncpg (read on every visit; see its module)."""
+        return RawFamilyHomeReads(self.raw_pool)
+
+    def provider_home_reads(self) -> RawProviderHomeReads:
+        return RawProviderHomeReads(self.raw_pool)
+
+    def payment_flag_reads(self) -> RawPaymentFlagReads:
+        """What the home pages say about money, on plain asyncpg."""
+        return RawPaymentFlagReads(self.raw_pool)
 
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.job_queue)

@@ -17,50 +17,28 @@ from datetime import date
 from types import TracebackType
 from typing import Any, Self, cast
 
-import asyncpg
-from sqlalchemy import Table
-
 from adapters.postgres.ids import parse_id
 from adapters.postgres.programme.allocations import allocation_from_row
 from adapters.postgres.programme.care_days import care_day_from_row
 from adapters.postgres.programme.families import child_from_row
 from adapters.postgres.programme.rows import CareDayRow, ChildRow, MonthAllocationRow
 from adapters.postgres.raw_pool import RawPool
+from adapters.postgres.raw_rows import RecordFields, columns
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
 from domain.programme.families import Child
 
-
-def _columns(table: Any, prefix: str = "") -> str:
-    return ", ".join(f"{prefix}{column.name}" for column in cast(Table, table).columns)
-
-
-CHILD_STATEMENT = f"SELECT {_columns(ChildRow.__table__)} FROM children WHERE id = $1"
+CHILD_STATEMENT = f"SELECT {columns(ChildRow.__table__)} FROM children WHERE id = $1"
 ALLOCATION_STATEMENT = (
-    f"SELECT {_columns(MonthAllocationRow.__table__)} FROM month_allocations"
+    f"SELECT {columns(MonthAllocationRow.__table__)} FROM month_allocations"
     " WHERE child_id = $1 AND month = $2"
 )
 CARE_DAYS_STATEMENT = (
-    f"SELECT {_columns(CareDayRow.__table__, 'care_days.')},"
+    f"SELECT {columns(CareDayRow.__table__, 'care_days.')},"
     " month_allocations.child_id AS allocation_child_id"
     " FROM care_days JOIN month_allocations ON month_allocations.id = care_days.allocation_id"
     " WHERE care_days.allocation_id = $1 ORDER BY care_days.date, care_days.id"
 )
-
-
-class RecordFields:
-    """A record read by attribute, as the row-to-record functions read ORM rows."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: asyncpg.Record) -> None:
-        self._record = record
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._record[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class _Children:

@@ -21,7 +21,7 @@ from domain.programme.providers import Provider, ProviderType
 from domain.programme.statuses import ApplicationStatus, Language
 
 
-def _provider(row: ProviderRow) -> Provider:
+def provider_from_row(row: ProviderRow) -> Provider:
     return Provider(
         id=str(row.id),
         name=row.name,
@@ -77,7 +77,7 @@ class PostgresProviders(SessionRepository):
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _provider(row)
+        return None if row is None else provider_from_row(row)
 
     async def get(self, provider_id: str) -> Provider | None:
         return await self._one(provider_id)
@@ -89,7 +89,7 @@ class PostgresProviders(SessionRepository):
     async def get_by_external_id(self, external_id: str) -> Provider | None:
         query = fresh(ProviderRow).where(ProviderRow.external_id == external_id)
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _provider(row)
+        return None if row is None else provider_from_row(row)
 
     async def list_all(self) -> list[Provider]:
         return await self._ordered()
@@ -101,7 +101,7 @@ class PostgresProviders(SessionRepository):
         query = (
             fresh(ProviderRow).order_by(ProviderRow.created_at, ProviderRow.id).limit(limit).offset(offset)
         )
-        return [_provider(row) for row in (await self._session.execute(query)).scalars()]
+        return [provider_from_row(row) for row in (await self._session.execute(query)).scalars()]
 
     async def list_caring_for(self, child_id: str) -> list[Provider]:
         key = parse_id(child_id)
@@ -113,7 +113,7 @@ class PostgresProviders(SessionRepository):
             .where(ProviderChildLinkRow.child_id == key)
             .order_by(ProviderRow.id)
         )
-        return [_provider(row) for row in (await self._session.execute(query)).scalars()]
+        return [provider_from_row(row) for row in (await self._session.execute(query)).scalars()]
 
     async def add(self, provider: Provider) -> None:
         values = _provider_values(provider)

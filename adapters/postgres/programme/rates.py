@@ -11,7 +11,7 @@ from adapters.postgres.programme.rows import PaymentRateRow
 from domain.programme.rates import PaymentRate
 
 
-def _rate(row: PaymentRateRow) -> PaymentRate:
+def rate_from_row(row: PaymentRateRow) -> PaymentRate:
     return PaymentRate(
         id=row.id,
         provider_id=str(row.provider_id),
@@ -34,14 +34,14 @@ class PostgresPaymentRates(SessionRepository):
             PaymentRateRow.provider_id == provider_key, PaymentRateRow.child_id == child_key
         )
         row = (await self._session.execute(query)).scalar_one_or_none()
-        return None if row is None else _rate(row)
+        return None if row is None else rate_from_row(row)
 
     async def list_for_provider(self, provider_id: str) -> list[PaymentRate]:
         key = parse_id(provider_id)
         if key is None:
             return []
         query = fresh(PaymentRateRow).where(PaymentRateRow.provider_id == key).order_by(PaymentRateRow.id)
-        return [_rate(row) for row in (await self._session.execute(query)).scalars()]
+        return [rate_from_row(row) for row in (await self._session.execute(query)).scalars()]
 
     async def add(self, rate: PaymentRate) -> PaymentRate:
         statement = (

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.money.ledger import Account
-from domain.money.ports import MoneyUnitOfWork
+from domain.money.ports import PaymentFlagReads
 from domain.money.wallets import can_make_payments, is_payable
 
 
@@ -22,7 +22,7 @@ class FamilyPaymentFlags:
 
 
 async def family_payment_flags(
-    uow: MoneyUnitOfWork, family_id: str, provider_ids: Sequence[str]
+    uow: PaymentFlagReads, family_id: str, provider_ids: Sequence[str]
 ) -> FamilyPaymentFlags:
     async with uow:
         family = await uow.payment_settings.family(family_id)
@@ -34,6 +34,6 @@ async def family_payment_flags(
     )
 
 
-async def provider_is_payable(uow: MoneyUnitOfWork, provider_id: str) -> bool:
+async def provider_is_payable(uow: PaymentFlagReads, provider_id: str) -> bool:
     async with uow:
         return is_payable(await uow.payment_settings.provider(provider_id))

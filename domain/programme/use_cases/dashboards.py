@@ -12,7 +12,7 @@ from domain.programme.actors import Actor
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import ChildNotFound, FamilyNotFound, ProviderNotFound
 from domain.programme.families import Child
-from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.ports import FamilyHomeReads, ProviderHomeReads
 from domain.programme.providers import Provider
 from domain.programme.rates import PaymentRate
 from domain.programme.statuses import ApplicationStatus
@@ -64,7 +64,7 @@ def _family_id(actor: Actor) -> str:
     return actor.family_id
 
 
-async def default_child_id(uow: ProgrammeUnitOfWork, actor: Actor) -> str:
+async def default_child_id(uow: FamilyHomeReads, actor: Actor) -> str:
     """The family's first child (the frontend opens it by default); 404 for a family with none."""
     family_id = _family_id(actor)
     async with uow:
@@ -75,7 +75,7 @@ async def default_child_id(uow: ProgrammeUnitOfWork, actor: Actor) -> str:
 
 
 async def family_dashboard(
-    uow: ProgrammeUnitOfWork, actor: Actor, child_id: str | None = None
+    uow: FamilyHomeReads, actor: Actor, child_id: str | None = None
 ) -> FamilyDashboard:
     """The family's home for one of its children (the first when none is named); another family's
     child is reported as missing."""
@@ -90,7 +90,7 @@ async def family_dashboard(
 
 
 async def provider_dashboard(
-    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor
+    uow: ProviderHomeReads, rules: ProgrammeRules, actor: Actor
 ) -> ProviderDashboard:
     if actor.provider_id is None:
         raise ProviderNotFound()

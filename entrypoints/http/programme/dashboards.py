@@ -121,10 +121,10 @@ def _family_home(
 async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
     services = services_of(request)
     actor, account = await family_account(request)
-    home = await dashboards.family_dashboard(services.programme_reads(), actor, child_id)
+    home = await dashboards.family_dashboard(services.family_home_reads(), actor, child_id)
     family_id = home.selected_child.family_id
     flags = await money.family_payment_flags(
-        services.money_reads(), family_id, [p.id for p in home.providers]
+        services.payment_flag_reads(), family_id, [p.id for p in home.providers]
     )
     return _family_home(home, flags, account)
 
@@ -138,7 +138,7 @@ async def family_home(request: AnyRequest) -> FamilyHome:
 async def default_child(request: AnyRequest) -> DefaultChild:
     services = services_of(request)
     actor, _ = await family_account(request)
-    return DefaultChild(await dashboards.default_child_id(services.programme_reads(), actor))
+    return DefaultChild(await dashboards.default_child_id(services.family_home_reads(), actor))
 
 
 @get("/family/{child_id:str}", guards=[programme_person], summary="The family's home for one of its children")
@@ -214,8 +214,8 @@ def _provider_home(home: dashboards.ProviderDashboard, payable: bool, account: A
 async def provider_home(request: AnyRequest) -> ProviderHome:
     services = services_of(request)
     actor, account = await provider_account(request)
-    home = await dashboards.provider_dashboard(services.programme_reads(), services.rules, actor)
-    payable = await money.provider_is_payable(services.money_reads(), home.provider.id)
+    home = await dashboards.provider_dashboard(services.provider_home_reads(), services.rules, actor)
+    payable = await money.provider_is_payable(services.payment_flag_reads(), home.provider.id)
     return _provider_home(home, payable, account)
 
 
