@@ -1,6 +1,9 @@
-"""Benchmark: a family's month (``GET /child/{id}/allocation/{m}/{y}``) and scheduling a care day
-(``POST /care-days``), signed in with a session token: requests/s, p50, p99, server CPU per request, and
-the SQL statements each request costs, counted by Postgres itself.
+"""Benchmark: the family's hot paths — its month (``GET /child/{id}/allocation/{m}/{y}``), ``/auth/me``,
+its home (``GET /family/{child_id}``), the provider's home (``GET /provider``) and scheduling a care day
+(``POST /care-days``) — signed in with a session token, each beside a bare Litestar + asyncpg + PyJWT app
+sending the same statements (``bench/bare_programme.py``), interleaved in one run: requests/s, p50, p99,
+server CPU per request, the ratio to the bare app, and the SQL statements each request costs, counted
+by Postgres itself.
 
 Run from the repository root (about 2 minutes with the defaults)::
 
@@ -178,6 +181,20 @@ async def _add_providers(
 
 def add_providers(database_url: str, families: list[Family], per_child: int, rates: tuple[int, int]) -> None:
     asyncio.run(_add_providers(database_url, families, per_child, rates))
+
+
+def provider_account(database_url: str, key: Any, provider_id: str) -> str:
+    """A signed-in provider for ``GET /provider``: its account row, written directly (the bench has no
+    invitation flow), and a session token for it."""
+    user_id = "user_benchprovider"
+    sql(
+        database_url,
+        "INSERT INTO accounts (clerk_user_id, roles, provider_id, deactivated, created_at, updated_at)"
+        " VALUES ($1, ARRAY['provider'], $2, false, now(), now())",
+        user_id,
+        provider_id,
+    )
+    return mint_dev_token(key, user_id=user_id, issuer=DEV_ISSUER, authorized_party=None, minutes=120)
 
 
 def schedule(base: str, family: Family, provider_id: str, day: date) -> None:
@@ -392,39 +409,61 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
                 return int(rows[0]["n"])
 
             reader = readers[25]
-            read_url = f"{base}/child/{reader.child_id}/allocation/{month.month}/{month.year}"
-            read = Case(f"GET /child/{{id}}/allocation/{month.month}/{month.year}", 25)
-            read.statements_per_request = sum(views[25].values())
+            provider_token = provider_account(postgres.url, key, reader.providers[0])
+            month_path = f"/child/{reader.child_id}/allocation/{month.month}/{month.year}"
+            # (our case, the bare app's, path, token): each signed-in read beside its bare equivalent.
+            reads = [
+                (f"GET /child/{{id}}/allocation/{month.month}/{month.year}", 25, month_path, reader.token),
+                ("GET /auth/me", "-", "/auth/me", reader.token),
+                ("GET /family/{child_id}", "-", f"/family/{reader.child_id}", reader.token),
+                ("GET /provider", "-", "/provider", provider_token),
+            ]
+            read_cases = [(Case(r, d), Case(f"bare: {r}", d), path, token) for r, d, path, token in reads]
+            read_cases[0][0].statements_per_request = read_cases[0][1].statements_per_request = sum(
+                views[25].values()
+            )
+            for ours, _, path, token in read_cases[1:]:
+                ours.statements_per_request = sum(
+                    statements_of(stats, "GET", base + path, None, token).values()
+                )
             write = Case("POST /care-days", f"new day in {len(writers)} allocations")
+            bare_write = Case("bare: POST /care-days", write.care_days)
             write.statements_per_request = sum(creates[25][25].values())
-            read_headers = [f"Authorization: Bearer {reader.token}"]
             bare_port = free_port()
             bare_command = [sys.executable, "-m", "bench.bare_programme", str(bare_port), str(args.workers)]
             bare_server = server_process([*bare_command, args.server], env, scratch / "bare.log", bare_port)
             bare_base, bare_group = stack.enter_context(bare_server)
-            bare_url = read_url.replace(base, bare_base)
-            bare_read = Case(f"bare: GET /child/{{id}}/allocation/{month.month}/{month.year}", 25)
-            bare_read.statements_per_request = sum(views[25].values())
-            # Warm-ups at full concurrency, so the pool has grown before anything is counted.
+            for _, bare, path, token in read_cases:
+                bare.statements_per_request = sum(
+                    statements_of(stats, "GET", bare_base + path, None, token).values()
+                )
+            # Warm-ups at full concurrency, so the pools have grown before anything is counted.
             load = {"threads": args.threads, "connections": args.connections, "duration": args.warmup}
-            wrk(read_url, headers=read_headers, **load)
-            wrk(bare_url, headers=read_headers, **load)
+            for _, _, path, token in read_cases:
+                wrk(base + path, headers=[f"Authorization: Bearer {token}"], **load)
+                wrk(bare_base + path, headers=[f"Authorization: Bearer {token}"], **load)
             wrk(base + "/care-days", script=script, **load)
             reset_writes()
+            wrk(bare_base + "/care-days", script=script, **load)
+            reset_writes()
             for _ in range(args.rounds):
-                sample(read, read_url, group, stats, args, headers=read_headers)
-                sample(bare_read, bare_url, bare_group, stats, args, headers=read_headers)
-                reset_writes()
-                figures = sample(write, base + "/care-days", group, stats, args, script=script)
-                rows = created()
-                if figures["requests"] > capacity:
-                    write.notes.append(
-                        f"a sample made {int(figures['requests'])} requests > capacity {capacity}"
+                for ours, bare, path, token in read_cases:
+                    headers = [f"Authorization: Bearer {token}"]
+                    sample(ours, base + path, group, stats, args, headers=headers)
+                    sample(bare, bare_base + path, bare_group, stats, args, headers=headers)
+                for case, where, server_group in ((write, base, group), (bare_write, bare_base, bare_group)):
+                    reset_writes()
+                    figures = sample(case, where + "/care-days", server_group, stats, args, script=script)
+                    rows = created()
+                    if figures["requests"] > capacity:
+                        case.notes.append(
+                            f"a sample made {int(figures['requests'])} requests > capacity {capacity}"
+                        )
+                    case.notes.append(
+                        f"{rows} care days created for {int(figures['requests'])} counted requests"
                     )
-                write.notes.append(
-                    f"{rows} care days created for {int(figures['requests'])} counted requests"
-                )
-                print(f"    {rows} care days created", flush=True)
+                    print(f"    {rows} care days created", flush=True)
+            bare_write.statements_per_request = round(bare_write.statements_per_request_under_load)
             reset_writes()
     return {
         "month": month.isoformat(),
@@ -437,9 +476,17 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
             "GET month (25 days), each statement": _shorten(views[25]),
             "POST /care-days (25th day), each statement": _shorten(creates[25][25]),
         },
-        "cases": [asdict(read), asdict(bare_read), asdict(write)],
-        "ratios": {"GET month (25 days) vs bare": read.requests_per_second / bare_read.requests_per_second},
+        "cases": [asdict(c) for ours, bare, _, _ in read_cases for c in (ours, bare)]
+        + [asdict(write), asdict(bare_write)],
+        "ratios": {
+            **{f"{ours.route} vs bare": ratio(ours, bare) for ours, bare, _, _ in read_cases},
+            "POST /care-days vs bare": ratio(write, bare_write),
+        },
     }
+
+
+def ratio(ours: Case, bare: Case) -> float:
+    return ours.requests_per_second / bare.requests_per_second if bare.requests_per_second else 0.0
 
 
 def report(result: dict[str, Any]) -> str:

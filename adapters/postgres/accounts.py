@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.mixins import AuditColumns
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, String, bindparam, delete, select, update
+from sqlalchemy import Boolean, CheckConstraint, String, delete
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adapters.postgres.engine import autocommit
+from adapters.postgres.raw_pool import RawPool
+from adapters.postgres.raw_rows import columns, fields
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import Conflict
 from domain.identity.model import Account, PendingAccount, Role
@@ -136,35 +138,32 @@ class SqlAlchemyAccounts:
         return PendingAccount(row.email, frozenset(Role(v) for v in row.roles), row.created_at)
 
 
-_ACCOUNTS = AccountRow.__table__
-# Built once: SQLAlchemy then finds the compiled form in its cache instead of building it per request.
-_ACCOUNT_BY_ID = select(_ACCOUNTS).where(_ACCOUNTS.c.clerk_user_id == bindparam("clerk_user_id"))
+# The sign-in's statements: fixed, prepared once per connection of the plain asyncpg pool.
+ACCOUNT_STATEMENT = f"SELECT {columns(AccountRow.__table__)} FROM accounts WHERE clerk_user_id = $1"
+# A plain UPDATE: no read, and updated_at stays "last changed by a person".
+SEEN_STATEMENT = "UPDATE accounts SET last_seen_at = $2 WHERE clerk_user_id = $1"
 
 
-class AutocommitSignInAccounts:
-    """Satisfies ``domain.identity.ports.SignInAccounts``: the per-request account lookup.
+def account_from_record(record: asyncpg.Record) -> Account:
+    return _account(fields(record))
 
-    A Core statement on a pooled connection in autocommit: no ORM session, identity map or
-    transaction around the one SELECT every signed-in request makes (in-process that halved the
-    lookup, ~620 → ~300 µs; see docs/benchmarks.md, Identity).
+
+class RawSignInAccounts:
+    """Satisfies ``domain.identity.ports.SignInAccounts``: the per-request account lookup, on plain
+    asyncpg. Every signed-in request makes it, so it skips the ORM and SQLAlchemy Core both: a fixed
+    statement on a pooled connection in asyncpg's implicit transaction (docs/benchmarks.md, "Hot
+    paths": ``/auth/me`` went from 45% to … of a bare app doing the same lookup).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = autocommit(engine)
+    def __init__(self, pool: RawPool) -> None:
+        self._pool = pool
 
     async def get(self, clerk_user_id: str) -> Account | None:
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(_ACCOUNT_BY_ID, {"clerk_user_id": clerk_user_id})).one_or_none()
-        return None if row is None else _account(row)
+        rows = await self._pool.fetch(ACCOUNT_STATEMENT, clerk_user_id)
+        return account_from_record(rows[0]) if rows else None
 
     async def record_seen(self, clerk_user_id: str, account: Account) -> None:
-        # A plain UPDATE: no read, and updated_at stays "last changed by a person".
-        async with self._engine.connect() as connection:
-            await connection.execute(
-                update(AccountRow)
-                .where(AccountRow.clerk_user_id == clerk_user_id)
-                .values(last_seen_at=account.last_seen_at, updated_at=AccountRow.updated_at)
-            )
+        await self._pool.execute(SEEN_STATEMENT, clerk_user_id, account.last_seen_at)
 
 
 class SqlAlchemyWebhookLedger:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.clock import SystemClock
 from adapters.dramatiq.admin import JobAdmin
 from adapters.dramatiq.queue_reader import QueueReader
-from adapters.postgres.accounts import AutocommitSignInAccounts
+from adapters.postgres.accounts import RawSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
@@ -62,11 +62,11 @@ class WebServices:
     probes: Sequence[DependencyProbe] = field(init=False)
     _health: SingleFlight[HealthReport] = field(init=False, repr=False)
     # The account lookup every signed-in request makes, outside any transaction.
-    sign_in_accounts: AutocommitSignInAccounts = field(init=False, repr=False)
+    sign_in_accounts: RawSignInAccounts = field(init=False, repr=False)
     _read_sessions: async_sessionmaker[AsyncSession] = field(init=False, repr=False)
 
     def __post_init__(self, health_timeout_seconds: float) -> None:
-        self.sign_in_accounts = AutocommitSignInAccounts(self.engine)
+        self.sign_in_accounts = RawSignInAccounts(self.raw_pool)
         self._read_sessions = build_session_factory(autocommit(self.engine))
         self.probes = (PostgresProbe(self.engine), RedisProbe(self.redis))
         # Concurrent /health requests share one round of probes (never one that began before

@@ -9,8 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.postgres.accounts import AutocommitSignInAccounts, SqlAlchemyAccounts, SqlAlchemyWebhookLedger
+from adapters.postgres.accounts import RawSignInAccounts, SqlAlchemyAccounts, SqlAlchemyWebhookLedger
 from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.tables import metadata
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import Conflict
@@ -61,16 +62,16 @@ async def test_the_sign_in_lookup_reads_accounts_and_notes_last_seen_without_tou
     async with uow:
         before = await accounts.get("user_a")
     assert before is not None
-    engine = build_engine(database_url)
+    pool = RawPool(database_url, size=1)
     try:
-        sign_in_accounts = AutocommitSignInAccounts(engine)
+        sign_in_accounts = RawSignInAccounts(pool)
         assert await sign_in_accounts.get("user_a") == before
         assert await sign_in_accounts.get("user_nobody") is None
         seen = datetime(2030, 1, 1, tzinfo=UTC)
         await sign_in_accounts.record_seen("user_a", Account("user_a", None, last_seen_at=seen))
         after = await sign_in_accounts.get("user_a")
     finally:
-        await engine.dispose()
+        await pool.close()
     assert after is not None
     assert (after.last_seen_at, after.updated_at) == (seen, before.updated_at)
 
