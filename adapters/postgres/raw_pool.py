@@ -46,6 +46,15 @@ class RawPool:
         status: str = await (await self._opened()).execute(query, *args)
         return status
 
+    async def acquire(self) -> RawConnection:
+        """A connection of its own, for a transaction over several statements; give it back with
+        ``release`` (asyncpg rolls back anything left open then)."""
+        return RawConnection(await (await self._opened()).acquire(), self.statement_listeners)
+
+    async def release(self, connection: RawConnection) -> None:
+        if self._pool is not None:
+            await self._pool.release(connection.raw)
+
     async def close(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
@@ -61,6 +70,28 @@ class RawPool:
                     self._dsn, min_size=1, max_size=self._size, timeout=self._timeout, reset=_keep_session
                 )
         return self._pool
+
+
+class RawConnection:
+    """One pooled connection held for a transaction; its statements are told to the pool's listeners."""
+
+    __slots__ = ("_listeners", "raw")
+
+    def __init__(self, raw: asyncpg.Connection, listeners: list[Callable[[str], None]]) -> None:
+        self.raw = raw
+        self._listeners = listeners
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        for listener in self._listeners:
+            listener(query)
+        rows: list[asyncpg.Record] = await self.raw.fetch(query, *args)
+        return rows
+
+    async def execute(self, query: str, *args: Any) -> str:
+        for listener in self._listeners:
+            listener(query)
+        status: str = await self.raw.execute(query, *args)
+        return status
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:

@@ -20,6 +20,7 @@ from adapters.postgres.health import PostgresProbe
 from adapters.postgres.job_records import JobRecords
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
+from adapters.postgres.programme.care_day_writes import RawCareDayUnitOfWork
 from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
 from adapters.postgres.programme.month_reads import RawChildMonthReads
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
@@ -98,6 +99,10 @@ class WebServices:
         """A child's month on plain asyncpg (the family's hottest page; see its module)."""
         return RawChildMonthReads(self.raw_pool)
 
+    def care_day_unit_of_work(self) -> RawCareDayUnitOfWork:
+        """Scheduling, changing and removing care days on plain asyncpg (see its module)."""
+        return RawCareDayUnitOfWork(self.raw_pool)
+
     def family_home_reads(self) -> RawFamilyHomeReads:
         """The family's home page on plain asyncpg (read on every visit; see its module)."""
         return RawFamilyHomeReads(self.raw_pool)
@@ -149,8 +154,9 @@ def build_web_services(settings: Settings) -> WebServices:
     jobs = build_job_runtime(settings, job_manager)
     job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     redis = build_redis(settings.require_redis_url())
-    # Short point reads (queue-info, the month view), each a few hundred µs; every connection counts
-    # against Postgres, so half the ORM pool serves them.
+    # Short point reads (queue-info, the month view, the home pages, sign-in) and the care-day writes'
+    # transactions, each a few hundred µs to a millisecond or two; every connection counts against
+    # Postgres, so half the ORM pool serves them.
     raw_pool = RawPool(settings.require_database_url(), size=max(5, settings.database_pool_size // 2))
     return WebServices(
         settings=settings,

@@ -33,10 +33,17 @@ ALLOCATION_STATEMENT = (
     f"SELECT {columns(MonthAllocationRow.__table__)} FROM month_allocations"
     " WHERE child_id = $1 AND month = $2"
 )
-CARE_DAYS_STATEMENT = (
+# The care-day writes' allocation reads (care_day_writes.py): the same row, found by id.
+ALLOCATION_BY_ID_STATEMENT = (
+    f"SELECT {columns(MonthAllocationRow.__table__)} FROM month_allocations WHERE id = $1"
+)
+# A care day with its child, which is its allocation's child.
+CARE_DAY_WITH_CHILD = (
     f"SELECT {columns(CareDayRow.__table__, 'care_days.')},"
     " month_allocations.child_id AS allocation_child_id"
     " FROM care_days JOIN month_allocations ON month_allocations.id = care_days.allocation_id"
+)
+CARE_DAYS_STATEMENT = CARE_DAY_WITH_CHILD + (
     " WHERE care_days.allocation_id = $1 ORDER BY care_days.date, care_days.id"
 )
 

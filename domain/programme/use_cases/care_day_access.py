@@ -10,7 +10,7 @@ from domain.programme.allocations import MonthAllocation
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.care_days import CareDay
 from domain.programme.errors import AllocationNotFound, CareDayNotFound
-from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.ports import CareDayUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ def view_care_day(care_day: CareDay, calendar: BusinessCalendar) -> CareDayView:
     return CareDayView(care_day, calendar.lock_instant(care_day.date), calendar.is_locked(care_day.date))
 
 
-async def _owns_child(uow: ProgrammeUnitOfWork, actor: Actor, child_id: str) -> bool:
+async def _owns_child(uow: CareDayUnitOfWork, actor: Actor, child_id: str) -> bool:
     if actor.family_id is None:
         return False
     child = await uow.children.get(child_id)
@@ -32,7 +32,7 @@ async def _owns_child(uow: ProgrammeUnitOfWork, actor: Actor, child_id: str) -> 
 
 
 async def owned_allocation_for_update(
-    uow: ProgrammeUnitOfWork, actor: Actor, allocation_id: int
+    uow: CareDayUnitOfWork, actor: Actor, allocation_id: int
 ) -> MonthAllocation:
     # Ownership is checked before the row lock so nobody can hold locks on another family's budget.
     allocation = await uow.allocations.get(allocation_id)
@@ -45,7 +45,7 @@ async def owned_allocation_for_update(
 
 
 async def owned_care_day_for_update(
-    uow: ProgrammeUnitOfWork, actor: Actor, care_day_id: int
+    uow: CareDayUnitOfWork, actor: Actor, care_day_id: int
 ) -> tuple[CareDay, MonthAllocation]:
     """The care day as it is once its allocation is locked (read again: it may have changed meanwhile)."""
     care_day = await uow.care_days.get(care_day_id)

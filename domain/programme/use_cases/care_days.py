@@ -30,7 +30,7 @@ from domain.programme.errors import (
     PaymentRateNotSet,
     ProviderNotLinked,
 )
-from domain.programme.ports import ProgrammeUnitOfWork
+from domain.programme.ports import CareDayUnitOfWork
 from domain.programme.rates import PaymentRate
 from domain.programme.records import UNSAVED_ID
 from domain.programme.use_cases.care_day_access import (
@@ -49,7 +49,7 @@ class CareDayRequest:
     type: CareDayType
 
 
-async def _rate(uow: ProgrammeUnitOfWork, provider_id: str, child_id: str) -> PaymentRate:
+async def _rate(uow: CareDayUnitOfWork, provider_id: str, child_id: str) -> PaymentRate:
     rate = await uow.rates.get(provider_id, child_id)
     if rate is None:
         raise PaymentRateNotSet()
@@ -57,7 +57,7 @@ async def _rate(uow: ProgrammeUnitOfWork, provider_id: str, child_id: str) -> Pa
 
 
 async def create_care_day(
-    uow: ProgrammeUnitOfWork, calendar: BusinessCalendar, actor: Actor, request: CareDayRequest
+    uow: CareDayUnitOfWork, calendar: BusinessCalendar, actor: Actor, request: CareDayRequest
 ) -> CareDayView:
     """Schedules the day, or restores it when the same day was scheduled and removed before."""
     async with uow:
@@ -104,7 +104,7 @@ async def create_care_day(
 
 
 async def change_care_day_type(
-    uow: ProgrammeUnitOfWork,
+    uow: CareDayUnitOfWork,
     calendar: BusinessCalendar,
     actor: Actor,
     care_day_id: int,
@@ -133,7 +133,7 @@ async def change_care_day_type(
 
 
 async def delete_care_day(
-    uow: ProgrammeUnitOfWork, calendar: BusinessCalendar, actor: Actor, care_day_id: int
+    uow: CareDayUnitOfWork, calendar: BusinessCalendar, actor: Actor, care_day_id: int
 ) -> None:
     """Soft delete: the day stays visible as removed, and scheduling it again restores it."""
     async with uow:

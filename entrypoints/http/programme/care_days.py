@@ -42,7 +42,7 @@ class CareDayChange(msgspec.Struct, forbid_unknown_fields=True):
 async def create_care_day(request: AnyRequest, data: JSONBody[NewCareDay]) -> CareDayJson:
     services, actor = services_of(request), await programme_actor(request)
     ask = care_days.CareDayRequest(data.allocation_id, data.provider_id, data.date, data.type)
-    view = await care_days.create_care_day(services.programme_unit_of_work(), services.calendar, actor, ask)
+    view = await care_days.create_care_day(services.care_day_unit_of_work(), services.calendar, actor, ask)
     return care_day_json(view)
 
 
@@ -51,7 +51,7 @@ async def change_care_day(
     request: AnyRequest, care_day_id: RecordId, data: JSONBody[CareDayChange]
 ) -> CareDayJson:
     services, actor = services_of(request), await programme_actor(request)
-    uow = services.programme_unit_of_work()
+    uow = services.care_day_unit_of_work()
     view = await care_days.change_care_day_type(uow, services.calendar, actor, care_day_id, data.type)
     return care_day_json(view)
 
@@ -64,7 +64,7 @@ async def change_care_day(
 )
 async def remove_care_day(request: AnyRequest, care_day_id: RecordId) -> None:
     services, actor = services_of(request), await programme_actor(request)
-    await care_days.delete_care_day(services.programme_unit_of_work(), services.calendar, actor, care_day_id)
+    await care_days.delete_care_day(services.care_day_unit_of_work(), services.calendar, actor, care_day_id)
 
 
 def _whole_number(field: str, text: str) -> int:
