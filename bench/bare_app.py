@@ -23,8 +23,8 @@ from dramatiq.message import Message
 from litestar import Litestar, get
 from redis.asyncio import Redis
 
-from adapters.dramatiq.queue_reader import READ_QUEUES_SCRIPT, queue_keys
-from adapters.postgres.queue_overview import OVERVIEW_STATEMENT
+from adapters.jobs.queue_overview import OVERVIEW_STATEMENT
+from adapters.jobs.queue_reader import READ_QUEUES_SCRIPT, queue_keys
 
 VERSION = os.environ.get("APP_VERSION", "local")
 ENVIRONMENT = os.environ.get("APP_ENV", "production")

@@ -110,9 +110,9 @@ def queue_jobs(database_url: str, redis_url: str, count: int) -> None:
 
     import redis
 
-    from adapters.dramatiq.messages import job_message
-    from adapters.dramatiq.queue_reader import queue_keys
-    from adapters.postgres.new_jobs import NewJob, NewJobWriter
+    from adapters.jobs.messages import job_message
+    from adapters.jobs.new_jobs import NewJob, NewJobWriter
+    from adapters.jobs.queue_reader import queue_keys
     from adapters.postgres.raw_pool import RawPool
 
     now = datetime.now(UTC)

@@ -20,10 +20,10 @@ from uuid import uuid4
 
 import psutil
 
-from adapters.dramatiq.broker import JobBroker
-from adapters.dramatiq.messages import job_message
+from adapters.jobs.broker import JobBroker
+from adapters.jobs.messages import job_message
+from adapters.jobs.new_jobs import NewJob, NewJobWriter
 from adapters.postgres.migrations import upgrade
-from adapters.postgres.new_jobs import NewJob, NewJobWriter
 from adapters.postgres.raw_pool import RawPool
 from bench.jobs import Probe, _env, _start, _stop, _until
 from tests import infrastructure

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from adapters.postgres.tables import metadata
+from adapters.schema import metadata
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from adapters.scheduler.leader import LOCK_KEY
+from adapters.jobs.leader import LOCK_KEY
 from tests.conftest import TEST_API_KEY
 from tests.infrastructure import asyncpg_dsn
 

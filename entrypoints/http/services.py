@@ -12,19 +12,19 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
-from adapters.dramatiq.admin import JobAdmin
-from adapters.dramatiq.queue_reader import QueueReader
+from adapters.jobs.admin import JobAdmin
+from adapters.jobs.queue_overview import QueueOverviews
+from adapters.jobs.queue_reader import QueueReader
+from adapters.jobs.records import JobRecords
 from adapters.postgres.accounts import RawSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
-from adapters.postgres.job_records import JobRecords
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from adapters.postgres.programme.care_day_writes import RawCareDayUnitOfWork
 from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
 from adapters.postgres.programme.month_reads import RawChildMonthReads
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
-from adapters.postgres.queue_overview import QueueOverviews
 from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis

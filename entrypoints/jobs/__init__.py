@@ -12,7 +12,7 @@ one built from the environment on first use.
 
 from __future__ import annotations
 
-from adapters.dramatiq.manager import JobManager
+from adapters.jobs.manager import JobManager
 from domain.ports import JobQueue
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from adapters.dramatiq.manager import JobFunction
+from adapters.jobs.manager import JobFunction
 from adapters.postgres.programme.events import ALLOCATION_CREATED
 from domain.programme.actors import Actor
 from domain.programme.use_cases.allocations import AllocationRunSummary, create_allocations_for_month

@@ -19,15 +19,15 @@ from dramatiq.middleware import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.background_loop import BackgroundLoop
-from adapters.dramatiq.broker import JobBroker
-from adapters.dramatiq.job_queue import OutboxJobQueue, send_jobs
-from adapters.dramatiq.manager import JobDefinition, JobManager
-from adapters.dramatiq.status import JobStatusMiddleware
+from adapters.jobs.background_loop import BackgroundLoop
+from adapters.jobs.broker import JobBroker
+from adapters.jobs.dispatch_store import OutgoingJob
+from adapters.jobs.manager import JobDefinition, JobManager
+from adapters.jobs.new_jobs import NewJobWriter
+from adapters.jobs.outbox import OutboxJobQueue, send_jobs
+from adapters.jobs.status_middleware import JobStatusMiddleware
+from adapters.jobs.status_recorder import JobStatusRecorder
 from adapters.postgres.engine import build_engine, build_session_factory
-from adapters.postgres.job_dispatch import OutgoingJob
-from adapters.postgres.job_status import JobStatusRecorder
-from adapters.postgres.new_jobs import NewJobWriter
 from adapters.postgres.raw_pool import RawPool
 from entrypoints.settings import Settings
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from adapters.dramatiq.messages import QueueInspector
+from adapters.jobs.dispatch_store import DeclaredSchedule, JobDispatchStore
+from adapters.jobs.leader import LeaderLock
+from adapters.jobs.messages import QueueInspector
+from adapters.jobs.relay import Relay
+from adapters.jobs.scheduler import JobScheduler, SchedulerTiming
 from adapters.postgres.engine import build_engine, build_session_factory
-from adapters.postgres.job_dispatch import DeclaredSchedule, JobDispatchStore
-from adapters.scheduler.leader import LeaderLock
-from adapters.scheduler.relay import Relay
-from adapters.scheduler.service import JobScheduler, SchedulerTiming
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.runtime import build_job_runtime
 from entrypoints.settings import Settings

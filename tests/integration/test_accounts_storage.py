@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.postgres.accounts import RawSignInAccounts, SqlAlchemyAccounts, SqlAlchemyWebhookLedger
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.raw_pool import RawPool
-from adapters.postgres.tables import metadata
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.schema import metadata
 from domain.errors import Conflict
 from domain.identity.model import Account, PendingAccount, Role
 

@@ -11,13 +11,13 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.dramatiq.messages import QueueInspector
+from adapters.jobs.dispatch_store import JobDispatchStore, OutgoingJob
+from adapters.jobs.leader import LeaderLock
+from adapters.jobs.messages import QueueInspector
+from adapters.jobs.records import JobRecords
+from adapters.jobs.relay import Relay
+from adapters.jobs.scheduler import JobScheduler
 from adapters.postgres.engine import build_engine, build_session_factory
-from adapters.postgres.job_dispatch import JobDispatchStore, OutgoingJob
-from adapters.postgres.job_records import JobRecords
-from adapters.scheduler.leader import LeaderLock
-from adapters.scheduler.relay import Relay
-from adapters.scheduler.service import JobScheduler
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings

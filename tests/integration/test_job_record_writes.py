@@ -14,10 +14,10 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from adapters.dramatiq.broker import JobBroker
-from adapters.dramatiq.messages import job_message
-from adapters.postgres.job_status import JobStatusRecorder, StartedJob
-from adapters.postgres.new_jobs import NewJob, NewJobWriter
+from adapters.jobs.broker import JobBroker
+from adapters.jobs.messages import job_message
+from adapters.jobs.new_jobs import NewJob, NewJobWriter
+from adapters.jobs.status_recorder import JobStatusRecorder, StartedJob
 from adapters.postgres.raw_pool import RawPool, asyncpg_dsn
 
 

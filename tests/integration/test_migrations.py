@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 
 from adapters.postgres.migrations import downgrade, upgrade
-from adapters.postgres.tables import metadata
+from adapters.schema import metadata
 from tests.infrastructure import asyncpg_dsn, scratch_database
 
 

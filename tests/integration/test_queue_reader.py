@@ -17,11 +17,11 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.message import Message
 from redis.asyncio import Redis
 
-from adapters.dramatiq.broker import NAMESPACE
-from adapters.dramatiq.messages import job_message
-from adapters.dramatiq.queue_reader import QueueReader, queue_keys
-from adapters.postgres.new_jobs import NewJob, NewJobWriter
-from adapters.postgres.queue_overview import QueueOverviews
+from adapters.jobs.broker import NAMESPACE
+from adapters.jobs.messages import job_message
+from adapters.jobs.new_jobs import NewJob, NewJobWriter
+from adapters.jobs.queue_overview import QueueOverviews
+from adapters.jobs.queue_reader import QueueReader, queue_keys
 from adapters.postgres.raw_pool import RawPool
 from domain.jobs import JobStatus
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.scheduler.cron import next_tick
+from adapters.jobs.cron import next_tick
 from domain.cron import InvalidCron, parse_cron
 
 THURSDAY_MIDNIGHT_DENVER = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 2026-11-26 is a Thursday

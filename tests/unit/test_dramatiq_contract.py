@@ -1,4 +1,4 @@
-"""Canaries for the Dramatiq internals ``adapters/dramatiq/broker.py`` relies on.
+"""Canaries for the Dramatiq internals ``adapters/jobs/broker.py`` relies on.
 
 ``dramatiq`` is pinned, and the broker module is the one place that subclasses its private Redis
 consumer and calls its private dispatcher. If an upgrade changes any of the facts below, these
@@ -15,7 +15,7 @@ import dramatiq
 from dramatiq.brokers import redis as dramatiq_redis
 from dramatiq.common import dq_name, xq_name
 
-from adapters.dramatiq import broker as ours
+from adapters.jobs import broker as ours
 
 # What our calls of the dispatch script pass, in order (broker.py: ``_send_acks`` and ``_dispatch``).
 DISPATCH_ARGUMENTS = [
@@ -66,4 +66,4 @@ def test_queue_key_names() -> None:
 
 def test_the_pinned_version_is_the_one_these_facts_were_checked_against() -> None:
     # Not a fact the code relies on: a reminder to re-read broker.py's design note when upgrading.
-    assert dramatiq.__version__ == "2.2.1", "Dramatiq upgraded: re-check adapters/dramatiq/broker.py"
+    assert dramatiq.__version__ == "2.2.1", "Dramatiq upgraded: re-check adapters/jobs/broker.py"

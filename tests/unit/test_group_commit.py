@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.postgres.group_commit import GroupCommit
+from adapters.jobs.group_commit import GroupCommit
 
 
 class BadWrite(Exception):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.dramatiq.grouped_acks import Ack, GroupedAcks
+from adapters.jobs.grouped_acks import Ack, GroupedAcks
 
 
 class GatedRedis:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.dramatiq.manager import JobManager, JobOptions, UnknownJob
+from adapters.jobs.manager import JobManager, JobOptions, UnknownJob
 from domain.jobs import JobArgumentsError
 from tests.fakes import FakeJobQueue
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.dramatiq.job_queue import OutboxJobQueue
+from adapters.jobs.outbox import OutboxJobQueue
 from adapters.postgres.money.sandbox_gateway import SandboxGateway
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from entrypoints.jobs.context import JobContext, build_job_context, use_job_context

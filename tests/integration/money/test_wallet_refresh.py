@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.postgres.job_dispatch import DeclaredSchedule
+from adapters.jobs.dispatch_store import DeclaredSchedule
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from domain.money.errors import GatewayUnavailable
 from domain.money.use_cases.refresh import ask_for_wallet_refresh

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from adapters.dramatiq.job_queue import OutboxJobQueue
+from adapters.jobs.outbox import OutboxJobQueue
 from entrypoints.jobs.context import JobContext, build_job_context, use_job_context
 from entrypoints.settings import Settings
 from tests.fake_smtp import FakeSmtp, running_fake_smtp

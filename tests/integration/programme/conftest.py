@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from adapters.dramatiq.job_queue import OutboxJobQueue
+from adapters.jobs.outbox import OutboxJobQueue
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from domain.programme.allocations import MonthAllocation

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.dramatiq.job_queue import OutboxJobQueue
-from adapters.postgres.job_dispatch import DeclaredSchedule
-from adapters.scheduler.cron import next_tick
+from adapters.jobs.cron import next_tick
+from adapters.jobs.dispatch_store import DeclaredSchedule
+from adapters.jobs.outbox import OutboxJobQueue
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import JobContext, build_job_context, use_job_context
 from entrypoints.jobs.money import fund_allocation_job

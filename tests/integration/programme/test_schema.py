@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.postgres.migrations import downgrade, upgrade
-from adapters.postgres.tables import metadata
+from adapters.schema import metadata
 from tests.infrastructure import asyncpg_dsn, scratch_database
 
 PROGRAMME_TABLES = {

@@ -37,7 +37,7 @@ from dramatiq.message import Message
 from dramatiq.middleware import default_middleware
 from redis.exceptions import NoScriptError
 
-from adapters.dramatiq.grouped_acks import Ack, GroupedAcks
+from adapters.jobs.grouped_acks import Ack, GroupedAcks
 
 NAMESPACE = "dramatiq"
 WAKE_TOKENS_KEPT = 16  # a few spare tokens are harmless; an unbounded list is not

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.job_records import to_schedule_record
-from adapters.postgres.job_rows import JobRow, ScheduleRow
+from adapters.jobs.records import to_schedule_record
+from adapters.jobs.rows import JobRow, ScheduleRow
 from domain.jobs import JobStatus, ScheduleRecord
 
 

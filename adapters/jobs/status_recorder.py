@@ -3,7 +3,7 @@
 Each is a single conditional UPDATE, so a duplicate delivery or a late hook can never move a
 job backwards (a canceled job stays canceled, a finished one stays finished). ``started`` and
 ``finished`` happen for every job, from every worker thread at once: they go through a group
-commit (adapters/postgres/group_commit.py), one statement and one commit for all the writes of
+commit (adapters/jobs/group_commit.py), one statement and one commit for all the writes of
 both kinds waiting at that moment; each caller still returns only once its own row is
 committed, so a job is ``started`` on record before it runs and ``finished`` on record before
 its message is acknowledged.
@@ -21,8 +21,8 @@ from uuid import UUID
 
 import asyncpg
 
-from adapters.postgres.group_commit import GroupCommit
-from adapters.postgres.raw_pool import RawPool
+from adapters.jobs.group_commit import GroupCommit
+from adapters.jobs.sql import StatementPool
 
 # Finished and canceled are final (domain.jobs.may_run): nothing a worker does changes them.
 _ACTIVE = "jobs.status NOT IN ('canceled', 'finished')"
@@ -81,7 +81,7 @@ class _Finish:
 
 
 class JobStatusRecorder:
-    def __init__(self, pool: RawPool) -> None:
+    def __init__(self, pool: StatementPool) -> None:
         self._pool = pool
         self._writes: GroupCommit[_Start | _Finish, StartedJob | None] = GroupCommit(
             self._write_all, key=lambda w: w.id, retry_alone_on=_BAD_DATA

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.postgres.ids import parse_id
-from adapters.postgres.raw_pool import RawPool
+from adapters.jobs.sql import StatementPool, job_key
 from domain.jobs import JobStatus
 
 OVERVIEW_STATEMENT = """
@@ -36,11 +35,11 @@ class QueueOverview:
 
 
 class QueueOverviews:
-    def __init__(self, pool: RawPool) -> None:
+    def __init__(self, pool: StatementPool) -> None:
         self._pool = pool
 
     async def read(self, job_ids: Sequence[str]) -> QueueOverview:
-        ids = [parsed for parsed in map(parse_id, job_ids) if parsed is not None]
+        ids = [parsed for parsed in map(job_key, job_ids) if parsed is not None]
         scheduled: dict[str, int] = {}
         jobs: dict[str, JobSummary] = {}
         for row in await self._pool.fetch(OVERVIEW_STATEMENT, ids):

@@ -17,12 +17,12 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.background_loop import BackgroundLoop
-from adapters.dramatiq.broker import JobBroker
-from adapters.dramatiq.messages import job_message
-from adapters.postgres.job_dispatch import OutgoingJob
-from adapters.postgres.job_rows import JobRow, ScheduleRow
-from adapters.postgres.new_jobs import NewJob, NewJobWriter
+from adapters.jobs.background_loop import BackgroundLoop
+from adapters.jobs.broker import JobBroker
+from adapters.jobs.dispatch_store import OutgoingJob
+from adapters.jobs.messages import job_message
+from adapters.jobs.new_jobs import NewJob, NewJobWriter
+from adapters.jobs.rows import JobRow, ScheduleRow
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, current_unit_of_work
 from domain.cron import parse_cron
 from domain.jobs import JobStatus, check_json_arguments

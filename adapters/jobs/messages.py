@@ -11,7 +11,7 @@ from typing import Any
 from dramatiq.common import dq_name, xq_name
 from dramatiq.message import Message
 
-from adapters.dramatiq.broker import JobBroker
+from adapters.jobs.broker import JobBroker
 
 
 def job_message(

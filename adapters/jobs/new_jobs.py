@@ -5,7 +5,7 @@ benchmark's callers) writes its row in a transaction of its own before the messa
 Those inserts go through a group commit: concurrent callers share one INSERT and one commit,
 and each returns only once its own row is committed, so the outbox order (row first, then the
 message) holds for every job. Inside a unit of work the row goes into the caller's session
-instead (adapters/dramatiq/job_queue.py).
+instead (adapters/jobs/outbox.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from uuid import UUID
 
 import asyncpg
 
-from adapters.postgres.group_commit import GroupCommit
-from adapters.postgres.raw_pool import RawPool
+from adapters.jobs.group_commit import GroupCommit
+from adapters.jobs.sql import StatementPool
 
 _INSERT = """
 INSERT INTO jobs (id, name, queue, args, kwargs, status, attempts, scheduled_for, queued_at,
@@ -55,7 +55,7 @@ class NewJob:
 
 
 class NewJobWriter:
-    def __init__(self, pool: RawPool) -> None:
+    def __init__(self, pool: StatementPool) -> None:
         self._pool = pool
         self._inserts = GroupCommit(
             self._insert_all, key=lambda job: job.id, retry_alone_on=(asyncpg.DataError,)

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.postgres.job_dispatch import DeclaredSchedule, JobDispatchStore, OutgoingJob
-from adapters.postgres.job_rows import SCHEDULE_CHANNEL
-from adapters.scheduler.cron import next_tick
-from adapters.scheduler.leader import LeaderLock
-from adapters.scheduler.relay import Relay
+from adapters.jobs.cron import next_tick
+from adapters.jobs.dispatch_store import DeclaredSchedule, JobDispatchStore, OutgoingJob
+from adapters.jobs.leader import LeaderLock
+from adapters.jobs.relay import Relay
+from adapters.jobs.rows import SCHEDULE_CHANNEL
 from domain.jobs import ScheduleRecord
 
 logger = logging.getLogger("cap_portal.scheduler")

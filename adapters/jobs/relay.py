@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from adapters.dramatiq.messages import QueueInspector
-from adapters.postgres.job_dispatch import JobDispatchStore, OutgoingJob
+from adapters.jobs.dispatch_store import JobDispatchStore, OutgoingJob
+from adapters.jobs.messages import QueueInspector
 
 logger = logging.getLogger("cap_portal.scheduler")
 

@@ -1,7 +1,8 @@
 """The schema's metadata: every ORM row class registers here through advanced-alchemy's bases.
 
 Alembic compares this metadata with the database when generating migrations, so each row
-module must be imported below.
+module must be imported below. It lives beside the adapter packages, not in one of them, because
+it gathers the rows of several (``postgres`` and ``jobs``), which must not import each other.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from sqlalchemy import MetaData
 
 metadata: MetaData = metadata_registry.get()
 
-# Row modules: importing them registers their tables on the metadata.
-from adapters.postgres import accounts as _accounts  # noqa: E402, F401
-
 # Row modules: importing them registers their tables on ``metadata``.
-from adapters.postgres import job_rows  # noqa: E402, F401
+from adapters.jobs import rows as _job_rows  # noqa: E402, F401
+from adapters.postgres import accounts as _accounts  # noqa: E402, F401
 from adapters.postgres.money import rows as _money_rows  # noqa: E402, F401
 from adapters.postgres.notifications import rows as _notification_rows  # noqa: E402, F401
 from adapters.postgres.programme import rows as _programme_rows  # noqa: E402, F401

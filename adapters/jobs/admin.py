@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.dramatiq.broker import JobBroker
-from adapters.dramatiq.job_queue import send_jobs
-from adapters.dramatiq.messages import QueueCounts, QueueInspector
-from adapters.dramatiq.queue_reader import QueueReader
-from adapters.postgres.job_dispatch import OutgoingJob
-from adapters.postgres.job_records import JobRecords
-from adapters.postgres.queue_overview import JobSummary, QueueOverviews
-from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.jobs.broker import JobBroker
+from adapters.jobs.dispatch_store import OutgoingJob
+from adapters.jobs.messages import QueueCounts, QueueInspector
+from adapters.jobs.outbox import send_jobs
+from adapters.jobs.queue_overview import JobSummary, QueueOverviews
+from adapters.jobs.queue_reader import QueueReader
+from adapters.jobs.records import JobRecords
 from domain.jobs import JobRecord, ScheduleRecord
 
 
@@ -55,24 +54,20 @@ class JobAdmin:
 
     async def retry(self, job_id: str) -> JobRecord:
         """A failed job runs again under the same id, attempts reset, its dead letter removed."""
-        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
-            record, dead_letter_id = await self.records.claim_for_retry(uow.session, job_id)
-            uow.after_commit(lambda: asyncio.to_thread(self._resend, record, dead_letter_id))
-            await uow.commit()
+        async with self._sessions.begin() as session:
+            record, dead_letter_id = await self.records.claim_for_retry(session, job_id)
+        # Committed: the message goes now (a failed send leaves the row queued for the relay).
+        await asyncio.to_thread(self._resend, record, dead_letter_id)
         return record
 
     async def cancel(self, job_id: str) -> JobRecord:
         """A scheduled or queued job will not run: the scheduler and the worker both skip it."""
-        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
-            record = await self.records.cancel(uow.session, job_id)
-            await uow.commit()
-        return record
+        async with self._sessions.begin() as session:
+            return await self.records.cancel(session, job_id)
 
     async def delete_schedule(self, schedule_id: str) -> ScheduleRecord:
-        async with SqlAlchemyUnitOfWork(self._sessions) as uow:
-            record = await self.records.delete_schedule(uow.session, schedule_id)
-            await uow.commit()
-        return record
+        async with self._sessions.begin() as session:
+            return await self.records.delete_schedule(session, schedule_id)
 
     async def queue_info(self, *, limit: int, offset: int) -> list[QueueInfo]:
         """One Redis round trip and one Postgres round trip, whatever the queues hold."""

@@ -17,8 +17,8 @@ from dramatiq import Middleware
 from dramatiq.broker import Broker, MessageProxy
 from dramatiq.middleware import SkipMessage
 
+from adapters.jobs.status_recorder import JobStatusRecorder
 from adapters.logging import request_id_var
-from adapters.postgres.job_status import JobStatusRecorder
 from adapters.sentry import report_job_failure
 
 logger = logging.getLogger("cap_portal.jobs")

@@ -18,8 +18,8 @@ from dramatiq.common import dq_name, xq_name
 from dramatiq.message import Message
 from redis.asyncio import Redis
 
-from adapters.dramatiq.broker import NAMESPACE
-from adapters.dramatiq.messages import QueueCounts, QueuedMessage
+from adapters.jobs.broker import NAMESPACE
+from adapters.jobs.messages import QueueCounts, QueuedMessage
 
 # KEYS: per queue, the queue list, its message hash, the delay queue's hash, the dead-letter zset.
 # ARGV: offset, limit. Returns per queue {llen, hlen msgs, hlen delayed, zcard dead, {bodies...}};

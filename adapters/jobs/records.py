@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.ids import parse_id
-from adapters.postgres.job_rows import JobRow, ScheduleRow
+from adapters.jobs.rows import JobRow, ScheduleRow
+from adapters.jobs.sql import job_key
 from domain.errors import Conflict, NotFound
 from domain.jobs import JobRecord, JobStatus, ScheduleRecord, ensure_cancelable, ensure_retryable
 
@@ -38,7 +38,7 @@ class JobRecords:
             return [to_job_record(row) for row in (await session.scalars(query))]
 
     async def statuses(self, job_ids: Sequence[str]) -> dict[str, JobRecord]:
-        ids = [key for key in map(parse_id, job_ids) if key is not None]
+        ids = [key for key in map(job_key, job_ids) if key is not None]
         if not ids:
             return {}
         async with self._sessions() as session:
@@ -138,7 +138,7 @@ def to_schedule_record(row: ScheduleRow) -> ScheduleRecord:
 
 def _uuid(text: str, what: str) -> UUID:
     # An id that is not even a UUID names nothing: a plain 404, not a 400 or a 500.
-    key = parse_id(text)
+    key = job_key(text)
     if key is None:
         raise NotFound(f"No {what} with id {text}.", code=f"{what}_not_found", details={f"{what}_id": text})
     return key
