@@ -232,14 +232,22 @@ def load_settings(
 
 
 def _with_running_dev_urls(raw: dict[str, str]) -> dict[str, str]:
+    """What is not set comes from the running `dev`: its database, its Redis, and its mailbox (when
+    email is SMTP to nowhere yet), so a command beside it sends into the same mailbox."""
     if raw.get("APP_ENV", "development").strip() not in ("", "development"):
         return raw
-    if raw.get("DATABASE_URL", "").strip() and raw.get("REDIS_URL", "").strip():
+    wanted = ["DATABASE_URL", "REDIS_URL"]
+    if raw.get("EMAIL_PROVIDER", "smtp").strip() in ("", "smtp") and not raw.get("SMTP_HOST", "").strip():
+        wanted += ["SMTP_HOST", "SMTP_PORT"]
+    if all(raw.get(name, "").strip() for name in wanted):
         return raw
     data_dir = Path(raw["CAP_DATA_DIR"]) if raw.get("CAP_DATA_DIR", "").strip() else DEFAULT_DATA_DIR
     urls = running_dev_urls(data_dir)
-    found = {"DATABASE_URL": urls.get("database_url", ""), "REDIS_URL": urls.get("redis_url", "")}
-    return {**{k: v for k, v in found.items() if v}, **{k: v for k, v in raw.items() if v.strip()}}
+    found = {name: urls.get(name.lower(), "") for name in wanted}
+    merged = {**{k: v for k, v in found.items() if v}, **{k: v for k, v in raw.items() if v.strip()}}
+    if found.get("SMTP_HOST") and found.get("SMTP_PORT"):
+        merged["SMTP_PORT"] = found["SMTP_PORT"]  # the mailbox's host goes with the mailbox's port
+    return merged
 
 
 def _merged_environment(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:

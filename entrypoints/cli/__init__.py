@@ -49,6 +49,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "import_file",
         "Import families, providers and provider↔child links from FILE (.json or .csv).",
     ),
+    "mail": ("entrypoints.cli.mail", "mail", "The development mailbox: what `cap-portal dev` sent."),
     "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
     "payments": (
         "entrypoints.cli.payments",

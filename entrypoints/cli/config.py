@@ -2,7 +2,9 @@
 
 Without --check it prints every setting by its variable name (secrets hidden). With --check it also
 asks what the web process asks at start (database, Redis, sign-in), then reaches Postgres (and says
-whether its migrations are at head) and Redis, each within a few seconds; exit 2 on any problem.
+whether its migrations are at head) and Redis, each within a few seconds, and says how email goes
+(an SMTP server is greeted; an HTTP provider is not called: that would send nothing but cost a
+request); exit 2 on any problem.
 """
 
 from __future__ import annotations
@@ -56,7 +58,38 @@ def _checks(settings: Settings, *, need_head: bool) -> list[tuple[bool, str]]:
         results.append(asyncio.run(_reach_postgres(settings.database_url, need_head)))
     if settings.redis_url:
         results.append(asyncio.run(_reach_redis(settings.redis_url)))
+    results.append(_email_line(settings))
     return results
+
+
+def _email_line(settings: Settings) -> tuple[bool, str]:
+    try:
+        settings.require_email()
+    except SettingsError as exc:
+        return False, f"email: {exc}"
+    if settings.email_provider != "smtp":
+        return True, f"email: {settings.email_provider} (an HTTP API: not called)"
+    return asyncio.run(_reach_smtp(settings))
+
+
+async def _reach_smtp(settings: Settings) -> tuple[bool, str]:
+    import aiosmtplib
+
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=settings.smtp_security == "tls",
+        start_tls=settings.smtp_security == "starttls",
+        timeout=PROBE_SECONDS,
+    )
+    try:
+        await client.connect()
+        await client.ehlo()
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        return False, f"email: smtp at {where} does not answer ({type(exc).__name__}: {exc})"
+    return True, f"email: smtp at {where} answers"
 
 
 async def _reach_postgres(url: str, need_head: bool) -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """`cap-portal dev`: the whole system on one machine, with embedded Postgres and Redis.
 
-Starts the embedded servers (unless DATABASE_URL / REDIS_URL are set), applies migrations, then
+Starts the embedded servers (unless DATABASE_URL / REDIS_URL are set) and the development mailbox
+(a local SMTP sink, unless another email provider or SMTP_HOST is configured), applies migrations, then
 runs web, worker and scheduler as separate supervised processes (restarted when they die) with
 prefixed logs. Ctrl-C stops it all; a second Ctrl-C stops it at once.
 """
@@ -22,6 +23,7 @@ import click
 
 from adapters.clerk.dev_keys import DEV_ISSUER, dev_signing_key, public_pem
 from adapters.embedded import EmbeddedServerError
+from adapters.embedded.mailbox import mailbox_in
 from adapters.postgres.migrations import upgrade
 from entrypoints import dev_urls
 from entrypoints.cli.supervisor import GaveUp, Supervisor
@@ -30,6 +32,8 @@ from entrypoints.settings import Settings, load_settings
 PROCESSES = ("web", "worker", "scheduler")
 STOP_GRACE_SECONDS = 15
 DEV_DATABASE_URL_FILE = "dev-database-url"
+# Marks, between _dependencies and the rest of dev, that dev runs the mailbox (never a child's variable).
+DEV_MAILBOX_ENV = "CAP_DEV_MAILBOX"
 
 
 @click.command()
@@ -77,6 +81,7 @@ def _run_supervised(
     """Everything between the servers' start and stop; returns why it gave up, if it did."""
     failed: str | None = None
     with _dependencies(settings, data_dir, supervisor) as env:
+        mailbox = env.pop(DEV_MAILBOX_ENV, None)
         _say("applying migrations")
         upgrade(env["DATABASE_URL"])
         env["API_KEY"] = env.get("API_KEY") or _dev_api_key(data_dir)
@@ -89,12 +94,13 @@ def _run_supervised(
             supervisor.add_child(name, [sys.executable, "-m", "entrypoints.cli", *args], env)
         base = f"http://{host}:{port}"
         urls = {"api_url": base, "database_url": env["DATABASE_URL"], "redis_url": env["REDIS_URL"]}
+        urls.update(_mail_urls(env, mailbox))
         supervisor.start_all()
         try:
             with dev_urls.published(data_dir, urls):
                 _wait_until_ready(f"{base}/health", supervisor, stopping)
                 if not stopping.is_set():
-                    _print_ready(base, env)
+                    _print_ready(base, env, urls)
                 supervisor.run(stopping)
         except GaveUp as exc:
             failed = str(exc)
@@ -140,8 +146,44 @@ def _dependencies(settings: Settings, data_dir: Path, supervisor: Supervisor) ->
             redis = stack.enter_context(EmbeddedRedis(data_dir / "redis"))
             env["REDIS_URL"] = redis.url
             supervisor.watch_server("Redis", redis)
+        env.update(stack.enter_context(_email(settings, data_dir)))
         yield env
         _say("stopping embedded servers")
+
+
+@contextlib.contextmanager
+def _email(settings: Settings, data_dir: Path) -> Iterator[dict[str, str]]:
+    """Point the email adapter at the development mailbox, unless the operator configured a provider:
+    then messages go where they said (and may leave the machine, which we say)."""
+    if settings.email_provider != "smtp" or settings.smtp_host:
+        where = settings.smtp_host if settings.email_provider == "smtp" else settings.email_provider
+        _say(f"email goes through {where} (configured): messages may leave this machine")
+        yield {}
+        return
+    from adapters.embedded.mail_sink import MailSink
+
+    with MailSink(mailbox_in(data_dir)) as sink:
+        _say(f"development mailbox at {sink.url}, keeping messages in {sink.mailbox.directory}")
+        yield {
+            "SMTP_HOST": sink.host,
+            "SMTP_PORT": str(sink.port),
+            "SMTP_SECURITY": "none",
+            "SMTP_USERNAME": "",
+            "SMTP_PASSWORD": "",
+            DEV_MAILBOX_ENV: str(sink.mailbox.directory),
+        }
+
+
+def _mail_urls(env: dict[str, str], mailbox: str | None) -> dict[str, str]:
+    """What dev-urls.json says about email: the mailbox, when dev runs one."""
+    if mailbox is None:
+        return {}
+    return {
+        "mailbox": mailbox,
+        "smtp_url": f"smtp://{env['SMTP_HOST']}:{env['SMTP_PORT']}",
+        "smtp_host": env["SMTP_HOST"],
+        "smtp_port": env["SMTP_PORT"],
+    }
 
 
 @contextlib.contextmanager
@@ -197,13 +239,15 @@ def _answers_healthy(url: str) -> bool:
         return False
 
 
-def _print_ready(base: str, env: dict[str, str]) -> None:
+def _print_ready(base: str, env: dict[str, str], urls: dict[str, str]) -> None:
     _say(f"ready: API {base}/  health {base}/health  docs {base}/schema")
     _say(f"database {env['DATABASE_URL']}  redis {env['REDIS_URL']}")
     _say(
         f"API key for X-API-Key: {env['API_KEY'][:4]}… (full key in {env['CAP_DATA_DIR']}/dev-api-key"
         " unless API_KEY is set)  — press Ctrl-C to stop"
     )
+    if "mailbox" in urls:
+        _say(f"mail: kept in {urls['mailbox']}; read it with cap-portal mail list / mail show ID")
     _say("other terminals: cap-portal commands find this system by themselves (CAP_DATA_DIR/dev-urls.json)")
     _say("sign in: cap-portal dev-token --user-id user_me  (then POST /admin/accounts to give it roles)")
 

@@ -39,11 +39,12 @@ def data_dir() -> Iterator[Path]:
 class Dev:
     """A running `cap-portal dev`, its output collected in the background."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> None:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "CAP_DATA_DIR": str(data_dir),
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
         self.port = port
         self.data_dir = data_dir

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import TEST_API_KEY
+from tests.fake_smtp import running_fake_smtp
 
 
 def _config(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -24,10 +26,18 @@ def _config(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 def test_a_working_configuration_passes_and_shows_no_secret(
     database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    result = _config(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url)
+    with running_fake_smtp() as smtp:
+        result = _config(
+            tmp_path,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            SMTP_HOST=smtp.host,
+            SMTP_PORT=str(smtp.port),
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   postgres: reachable, migrations at head" in result.stdout
     assert "ok   redis: reachable" in result.stdout
+    assert f"ok   email: smtp at 127.0.0.1:{smtp.port} answers" in result.stdout
     assert TEST_API_KEY not in result.stdout
     assert "API_KEY=(set, hidden; 1 key)" in result.stdout
 
@@ -41,6 +51,26 @@ def test_each_problem_is_one_line_and_the_exit_is_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
-    assert [line.split(":")[0] for line in failures] == ["FAIL sign-in", "FAIL postgres", "FAIL redis"]
+    assert [line.split(":")[0] for line in failures] == [
+        "FAIL sign-in",
+        "FAIL postgres",
+        "FAIL redis",
+        "FAIL email",
+    ]
+    assert "FAIL email: SMTP_HOST: required when EMAIL_PROVIDER is smtp" in result.stdout
     assert "s3cret" not in result.stdout
     assert "DATABASE_URL=postgresql+asyncpg://cap:***@127.0.0.1:1/cap_portal" in result.stdout
+
+
+def test_an_smtp_server_that_is_not_there_fails_the_email_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _config(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+    assert result.returncode == 2
+    assert f"FAIL email: smtp at 127.0.0.1:{port} does not answer" in result.stdout
+
+
+def test_an_http_email_provider_is_not_called(tmp_path: Path) -> None:
+    result = _config(tmp_path, EMAIL_PROVIDER="postmark")
+    assert "ok   email: postmark (an HTTP API: not called)" in result.stdout

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -233,3 +236,52 @@ def test_email_needs_its_server_and_real_senders_where_people_get_mail(tmp_path:
         production.require_email()
     assert production.subject_prefix == ""
     assert load_settings({}, env_file=tmp_path / ".env").subject_prefix == "[DEVELOPMENT] "
+
+
+@pytest.fixture
+def dev_like_process() -> Iterator[int]:
+    """A live process whose command line names `dev`, as a running `cap-portal dev` does."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; print('up', flush=True); sys.stdin.read()", "dev"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    # Once it speaks it has exec'd: before that its command line is still pytest's.
+    assert process.stdout.readline() == "up\n"
+    yield process.pid
+    process.communicate()
+
+
+def _published_with_mailbox(tmp_path: Path, pid: int) -> None:
+    urls = {"pid": pid, "database_url": "postgresql+asyncpg://u@h:1/d", "redis_url": "redis://h:2/0"}
+    urls |= {"smtp_host": "127.0.0.1", "smtp_port": "2526", "mailbox": str(tmp_path / "mail")}
+    (tmp_path / "dev-urls.json").write_text(json.dumps(urls))
+
+
+def test_commands_beside_dev_send_into_its_mailbox(tmp_path: Path, dev_like_process: int) -> None:
+    _published_with_mailbox(tmp_path, dev_like_process)
+    found = load_settings({"CAP_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env", find_dev=True)
+    assert (found.database_url, found.smtp_host, found.smtp_port) == (
+        "postgresql+asyncpg://u@h:1/d",
+        "127.0.0.1",
+        2526,
+    )
+    # The mailbox's port goes with its host, whatever SMTP_PORT says alone.
+    alone = {"CAP_DATA_DIR": str(tmp_path), "SMTP_PORT": "2525"}
+    assert load_settings(alone, env_file=tmp_path / ".env", find_dev=True).smtp_port == 2526
+
+
+@pytest.mark.parametrize(
+    ("configured", "host"),
+    [({"SMTP_HOST": "smtp.example.org"}, "smtp.example.org"), ({"EMAIL_PROVIDER": "postmark"}, None)],
+)
+def test_a_configured_email_provider_is_kept_beside_dev(
+    tmp_path: Path, dev_like_process: int, configured: dict[str, str], host: str | None
+) -> None:
+    _published_with_mailbox(tmp_path, dev_like_process)
+    environ = {"CAP_DATA_DIR": str(tmp_path), **configured}
+    found = load_settings(environ, env_file=tmp_path / ".env", find_dev=True)
+    assert (found.smtp_host, found.smtp_port) == (host, 25)
+    assert found.database_url == "postgresql+asyncpg://u@h:1/d"
