@@ -31,3 +31,13 @@ def counting(engine: AsyncEngine, raw_pool: RawPool | None = None) -> Iterator[l
         event.remove(engine.sync_engine, "before_cursor_execute", record)
         if raw_pool is not None:
             raw_pool.statement_listeners.remove(statements.append)
+
+
+class CountingPool(RawPool):
+    """A raw pool that lists every statement sent through it (``fetch``, ``execute`` and those of its
+    held connections), for the raw paths' statement-count tests."""
+
+    def __init__(self, database_url: str, *, size: int = 1) -> None:
+        super().__init__(database_url, size=size)
+        self.statements: list[str] = []
+        self.statement_listeners.append(self.statements.append)

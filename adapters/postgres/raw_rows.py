@@ -4,10 +4,14 @@ row-to-record functions as the ORM repositories turn them into domain records.""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import asyncpg
 from sqlalchemy import Table
+
+if TYPE_CHECKING:
+    from adapters.postgres.raw_pool import RawPool
 
 
 def columns(table: Any, prefix: str = "") -> str:
@@ -32,3 +36,23 @@ class RecordFields:
 def fields(record: asyncpg.Record) -> Any:
     """``record`` as the ORM row the row-to-record functions expect (typed ``Any``: they read by name)."""
     return RecordFields(record)
+
+
+class PoolReader:
+    """A repository of the raw read paths: its reads are statements on the pool."""
+
+    def __init__(self, pool: RawPool) -> None:
+        self._pool = pool
+
+
+class PooledReads:
+    """A read port on the pool: entering opens nothing (each read is one pooled statement in
+    asyncpg's implicit transaction), so ``async with`` costs no round trip."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        return None

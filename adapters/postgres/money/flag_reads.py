@@ -7,14 +7,12 @@ repositories' functions, so both paths answer alike (``tests/integration/program
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
 from adapters.postgres.ids import parse_id
 from adapters.postgres.money.rows import FamilyPaymentSettingsRow, ProviderPaymentSettingsRow
 from adapters.postgres.money.settings import _family, _ids, _provider
 from adapters.postgres.raw_pool import RawPool
-from adapters.postgres.raw_rows import columns, fields
+from adapters.postgres.raw_rows import PooledReads, PoolReader, columns, fields
 from domain.money.ledger import Account
 from domain.money.wallets import FamilyPaymentSettings, ProviderPaymentSettings
 
@@ -29,10 +27,7 @@ PROVIDER_SETTINGS_STATEMENT = (
 BALANCE_STATEMENT = "SELECT balance_cents FROM ledger_accounts WHERE kind = $1 AND owner_id = $2"
 
 
-class _Settings:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Settings(PoolReader):
     async def family(self, family_id: str) -> FamilyPaymentSettings | None:
         key = parse_id(family_id)
         rows = [] if key is None else await self._pool.fetch(FAMILY_SETTINGS_STATEMENT, key)
@@ -47,10 +42,7 @@ class _Settings:
         return {str(row["provider_id"]): _provider(fields(row)) for row in rows}
 
 
-class _Balances:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Balances(PoolReader):
     async def balance(self, account: Account) -> int:
         # Home pages ask only for owned accounts (a family's wallet); the programme's own accounts have
         # no owner and are never read here.
@@ -61,17 +53,9 @@ class _Balances:
         return int(rows[0]["balance_cents"]) if rows else 0
 
 
-class RawPaymentFlagReads:
+class RawPaymentFlagReads(PooledReads):
     """Satisfies ``PaymentFlagReads``: entering it opens nothing, each read is one pooled statement."""
 
     def __init__(self, pool: RawPool) -> None:
         self.payment_settings = _Settings(pool)
         self.ledger = _Balances(pool)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        return None

@@ -9,16 +9,13 @@ alike (``tests/integration/programme/test_home_reads.py`` compares them).
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 from adapters.postgres.ids import parse_id
 from adapters.postgres.programme.families import child_from_row
 from adapters.postgres.programme.providers import provider_from_row
 from adapters.postgres.programme.rates import rate_from_row
 from adapters.postgres.programme.rows import ChildRow, PaymentRateRow, ProviderRow
 from adapters.postgres.raw_pool import RawPool
-from adapters.postgres.raw_rows import columns, fields
+from adapters.postgres.raw_rows import PooledReads, PoolReader, columns, fields
 from domain.programme.families import Child
 from domain.programme.providers import Provider
 from domain.programme.rates import PaymentRate
@@ -42,22 +39,7 @@ PROVIDER_RATES_STATEMENT = (
 )
 
 
-class _Reads:
-    """Entering opens nothing: each read is one pooled statement."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        return None
-
-
-class _Children:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Children(PoolReader):
     async def list_for_family(self, family_id: str) -> list[Child]:
         return await self._list(FAMILY_CHILDREN_STATEMENT, family_id)
 
@@ -70,10 +52,7 @@ class _Children:
         return [child_from_row(fields(row)) for row in rows]
 
 
-class _Providers:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Providers(PoolReader):
     async def get(self, provider_id: str) -> Provider | None:
         key = parse_id(provider_id)
         rows = [] if key is None else await self._pool.fetch(PROVIDER_STATEMENT, key)
@@ -85,17 +64,14 @@ class _Providers:
         return [provider_from_row(fields(row)) for row in rows]
 
 
-class _Rates:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Rates(PoolReader):
     async def list_for_provider(self, provider_id: str) -> list[PaymentRate]:
         key = parse_id(provider_id)
         rows = [] if key is None else await self._pool.fetch(PROVIDER_RATES_STATEMENT, key)
         return [rate_from_row(fields(row)) for row in rows]
 
 
-class RawFamilyHomeReads(_Reads):
+class RawFamilyHomeReads(PooledReads):
     """Satisfies ``FamilyHomeReads``."""
 
     def __init__(self, pool: RawPool) -> None:
@@ -103,7 +79,7 @@ class RawFamilyHomeReads(_Reads):
         self.providers = _Providers(pool)
 
 
-class RawProviderHomeReads(_Reads):
+class RawProviderHomeReads(PooledReads):
     """Satisfies ``ProviderHomeReads``."""
 
     def __init__(self, pool: RawPool) -> None:

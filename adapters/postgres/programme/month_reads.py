@@ -14,8 +14,7 @@ turned into domain records by the same functions the ORM repositories use, so bo
 from __future__ import annotations
 
 from datetime import date
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 
 from adapters.postgres.ids import parse_id
 from adapters.postgres.programme.allocations import allocation_from_row
@@ -23,7 +22,7 @@ from adapters.postgres.programme.care_days import care_day_from_row
 from adapters.postgres.programme.families import child_from_row
 from adapters.postgres.programme.rows import CareDayRow, ChildRow, MonthAllocationRow
 from adapters.postgres.raw_pool import RawPool
-from adapters.postgres.raw_rows import RecordFields, columns
+from adapters.postgres.raw_rows import PooledReads, PoolReader, RecordFields, columns
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
 from domain.programme.families import Child
@@ -48,47 +47,30 @@ CARE_DAYS_STATEMENT = CARE_DAY_WITH_CHILD + (
 )
 
 
-class _Children:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Children(PoolReader):
     async def get(self, child_id: str) -> Child | None:
         key = parse_id(child_id)
         rows = [] if key is None else await self._pool.fetch(CHILD_STATEMENT, key)
         return child_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
 
-class _Allocations:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _Allocations(PoolReader):
     async def get_for_child_month(self, child_id: str, month: date) -> MonthAllocation | None:
         key = parse_id(child_id)
         rows = [] if key is None else await self._pool.fetch(ALLOCATION_STATEMENT, key, month)
         return allocation_from_row(cast(Any, RecordFields(rows[0]))) if rows else None
 
 
-class _CareDays:
-    def __init__(self, pool: RawPool) -> None:
-        self._pool = pool
-
+class _CareDays(PoolReader):
     async def list_for_allocation(self, allocation_id: int) -> list[CareDay]:
         rows = await self._pool.fetch(CARE_DAYS_STATEMENT, allocation_id)
         return [care_day_from_row(cast(Any, RecordFields(row)), row["allocation_child_id"]) for row in rows]
 
 
-class RawChildMonthReads:
+class RawChildMonthReads(PooledReads):
     """Satisfies ``ChildMonthReads``: entering it opens nothing, each read is one pooled statement."""
 
     def __init__(self, pool: RawPool) -> None:
         self.children = _Children(pool)
         self.allocations = _Allocations(pool)
         self.care_days = _CareDays(pool)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        return None

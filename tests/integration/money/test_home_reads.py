@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
 from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
-from adapters.postgres.raw_pool import RawPool
 from domain.money.ledger import Account, LedgerTransaction, RecordType, TransactionKind
 from domain.money.use_cases.dashboards import family_payment_flags, provider_is_payable
 from domain.money.wallets import (
@@ -29,18 +27,7 @@ from domain.programme.records import UNSAVED_ID
 from domain.programme.use_cases.dashboards import default_child_id, family_dashboard, provider_dashboard
 from tests.integration.money.conftest import MoneyUowFactory
 from tests.integration.programme.conftest import NOW, Seeded, UowFactory, a_child, a_provider, seed
-
-
-class CountingPool(RawPool):
-    """Each ``fetch`` is one statement on the wire (asyncpg's implicit transaction, no BEGIN)."""
-
-    def __init__(self, database_url: str) -> None:
-        super().__init__(database_url, size=1)
-        self.statements: list[str] = []
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        self.statements.append(query)
-        return await super().fetch(query, *args)
+from tests.statement_counts import CountingPool
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.programme.care_day_writes import RawCareDayUnitOfWork
-from adapters.postgres.raw_pool import RawPool
 from domain.programme.actors import Actor
 from domain.programme.business_time import BusinessCalendar
 from domain.programme.care_days import CareDayType
@@ -31,20 +30,14 @@ from domain.programme.use_cases.care_days import (
 from domain.programme.use_cases.reading import get_child_allocation
 from tests.integration.programme.conftest import FIRST_OPEN_DAY, FULL, HALF, UowFactory, seed
 from tests.integration.programme.test_query_counts import CREATE_CARE_DAY_QUERIES
+from tests.statement_counts import CountingPool
 
 CONCURRENT = 20
 
 
-class CountingPool(RawPool):
-    def __init__(self, database_url: str) -> None:
-        super().__init__(database_url, size=CONCURRENT)
-        self.statements: list[str] = []
-        self.statement_listeners.append(self.statements.append)
-
-
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[CountingPool]:
-    pool = CountingPool(database_url)
+    pool = CountingPool(database_url, size=CONCURRENT)
     yield pool
     await pool.close()
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from adapters.postgres.programme.month_reads import RawChildMonthReads
@@ -19,6 +18,7 @@ from domain.programme.records import UNSAVED_ID
 from domain.programme.use_cases.reading import get_child_allocation
 from tests.integration.programme.conftest import JANUARY, NOW, Seeded, UowFactory, seed
 from tests.integration.programme.test_query_counts import MONTH_VIEW_QUERIES
+from tests.statement_counts import CountingPool
 
 LATER = NOW + timedelta(hours=2)
 
@@ -65,18 +65,6 @@ async def test_the_raw_path_reads_what_the_unit_of_work_reads(
     assert [d.date for d in days] == sorted(d.date for d in days)  # by date, as the port promises
     assert sum(d.deleted_at is not None for d in days) == 1
     assert len(days) == 3
-
-
-class CountingPool(RawPool):
-    """Each ``fetch`` is one statement on the wire (asyncpg's implicit transaction, no BEGIN)."""
-
-    def __init__(self, database_url: str) -> None:
-        super().__init__(database_url, size=1)
-        self.statements: list[str] = []
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        self.statements.append(query)
-        return await super().fetch(query, *args)
 
 
 @pytest.mark.parametrize("days", [0, 3])
