@@ -1,20 +1,21 @@
 """A local HTTP server standing in for Clerk: the JWKS endpoint and the Backend API users.
 
-Runs on 127.0.0.1 in a thread; the app reaches it over real HTTP, exactly as it reaches Clerk.
+Runs on 127.0.0.1 in a thread (tests/fake_http.py); the app reaches it over real HTTP, exactly as it
+reaches Clerk.
 It counts requests, can be switched "down" (503), and keeps users' public_metadata so tests can
 see what the app wrote.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fake_http import Answer, HttpRequest, serving
 
 SECRET_KEY = "sk_test_fake_clerk_secret"
 _USER = re.compile(r"^/v1/users/(?P<id>[^/]+)(?P<metadata>/metadata)?$")
@@ -61,61 +62,33 @@ def user_object(user_id: str, email: str, public_metadata: dict[str, Any]) -> di
     }
 
 
-def _handler(fake: FakeClerk) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            return None
-
-        def _reply(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_PATCH(self) -> None:
-            self._serve("PATCH")
-
-        def _serve(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
-            with fake.lock:
-                fake.requests.append((method, self.path, body))
-                if self.path == "/.well-known/jwks.json":
-                    fake.jwks_fetches += 1
-                if fake.down:
-                    return self._reply(503, {"errors": [{"code": "unavailable"}]})
-                if self.path == "/.well-known/jwks.json":
-                    return self._reply(200, fake.jwks)
-                if self.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
-                    return self._reply(401, {"errors": [{"code": "authentication_invalid"}]})
-                match = _USER.match(self.path)
-                user = fake.users.get(match["id"]) if match else None
-                if user is None:
-                    return self._reply(404, {"errors": [{"code": "resource_not_found"}]})
-                if method == "PATCH" and match and match["metadata"]:
-                    if not isinstance(body, dict):  # Clerk refuses a metadata update without a body
-                        return self._reply(422, {"errors": [{"code": "form_param_missing"}]})
-                    merged = {**user["public_metadata"], **body["public_metadata"]}
-                    user["public_metadata"] = {k: v for k, v in merged.items() if v is not None}
-                return self._reply(200, user)
-
-    return Handler
+def _answer(fake: FakeClerk, request: HttpRequest) -> Answer:
+    method, path, body = request.method, request.path, request.json()
+    with fake.lock:
+        fake.requests.append((method, path, body))
+        if path == "/.well-known/jwks.json":
+            fake.jwks_fetches += 1
+        if fake.down:
+            return 503, {"errors": [{"code": "unavailable"}]}
+        if path == "/.well-known/jwks.json":
+            return 200, fake.jwks
+        if request.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
+            return 401, {"errors": [{"code": "authentication_invalid"}]}
+        match = _USER.match(path)
+        user = fake.users.get(match["id"]) if match else None
+        if user is None:
+            return 404, {"errors": [{"code": "resource_not_found"}]}
+        if method == "PATCH" and match and match["metadata"]:
+            if not isinstance(body, dict):  # Clerk refuses a metadata update without a body
+                return 422, {"errors": [{"code": "form_param_missing"}]}
+            merged = {**user["public_metadata"], **body["public_metadata"]}
+            user["public_metadata"] = {k: v for k, v in merged.items() if v is not None}
+        return 200, user
 
 
 @contextmanager
 def running_fake_clerk() -> Iterator[FakeClerk]:
     fake = FakeClerk()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(lambda request: _answer(fake, request), methods=("GET", "PATCH")) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
