@@ -63,3 +63,12 @@ def report_job_failure(exc: BaseException, *, job_id: str, job_name: str, attemp
         scope.set_tag("job_attempt", attempt)
         scope.set_tag("job_final_attempt", final)
         sentry_sdk.capture_exception(exc)
+
+
+def report_drift(summary: str, records: Sequence[str]) -> None:
+    """One captured message for a reconciliation that found drift, naming the records involved (the
+    first hundred: an event has a size limit, and the command's own output lists them all)."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("check", "ledger")
+        scope.set_context("drift", {"count": len(records), "records": list(records[:100])})
+        sentry_sdk.capture_message(summary, level="error")

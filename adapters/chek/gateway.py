@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ logger = logging.getLogger("cap_portal.chek")
 
 RETRIES = 2
 RETRY_PAUSE_SECONDS = 0.2
+BALANCE_READS_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,22 @@ class ChekGateway:
             if not direct_pay or direct_pay.get("id") is None
             else Instrument(str(direct_pay["id"]), str(direct_pay.get("status", ""))),
         )
+
+    async def wallet_balances(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """Each user's balance (``GatewayBalances``, for reconciliation). Chek has no batch read: one GET
+        per user, a few at a time so a large programme neither waits on them one by one nor floods Chek.
+        A user Chek would not tell us about is left out (the check reports it as unchecked)."""
+        limit = asyncio.Semaphore(BALANCE_READS_AT_ONCE)
+
+        async def one(user_id: str) -> tuple[str, int | None]:
+            async with limit:
+                try:
+                    return user_id, (await self.wallet_state(user_id)).balance_cents
+                except (GatewayDeclined, GatewayUnavailable):
+                    return user_id, None
+
+        answers = await asyncio.gather(*(one(user_id) for user_id in dict.fromkeys(user_ids)))
+        return {user_id: balance for user_id, balance in answers if balance is not None}
 
     async def create_card(self, user_id: str) -> Instrument:
         body = {"program_id": self._settings.program_id, "funding_method": "wallet", "amount": 0}

@@ -51,6 +51,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "mail": ("entrypoints.cli.mail", "mail", "The development mailbox: what `cap-portal dev` sent."),
     "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
+    "ledger": ("entrypoints.cli.ledger", "ledger", "Our double-entry ledger: the reconciliation check."),
     "payments": (
         "entrypoints.cli.payments",
         "payments",

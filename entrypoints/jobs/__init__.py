@@ -26,4 +26,4 @@ def _queue_from_environment() -> JobQueue:
 job_manager = JobManager(default_queue=_queue_from_environment)
 
 # Job modules register themselves on import; list every one here so all processes know them all.
-from entrypoints.jobs import example, identity, money, notifications, programme  # noqa: E402, F401
+from entrypoints.jobs import books, example, identity, money, notifications, programme  # noqa: E402, F401

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -144,6 +146,17 @@ class SandboxGateway:
                 card=None if wallet.card_id is None else Instrument(wallet.card_id, wallet.card_status or ""),
                 ach=None if wallet.ach_id is None else Instrument(wallet.ach_id, wallet.ach_status or ""),
             )
+
+    async def wallet_balances(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """Each user's balance in one read (``GatewayBalances``); a user it does not know is left out."""
+        await self._fault("wallet_state", moves_money=False)
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(SandboxWalletRow.user_id, SandboxWalletRow.balance_cents).where(
+                    SandboxWalletRow.user_id == any_(bindparam("user_ids", list(user_ids), ARRAY(String)))
+                )
+            )
+            return {r.user_id: r.balance_cents for r in rows}
 
     async def create_card(self, user_id: str) -> Instrument:
         await self._fault("create_card", moves_money=False)

@@ -15,13 +15,14 @@ from domain.programme.allocations import MonthAllocation
 
 
 def allocation_from_row(row: MonthAllocationRow) -> MonthAllocation:
-    # reclaimed_cents, paid_cents and lump_sum_cents are sums over the reclamation, payment and lump-sum
-    # tables; they stay 0 (the domain's default) until those capabilities add their tables here.
+    # paid_cents and lump_sum_cents are sums over the payment and lump-sum tables; they stay 0 (the
+    # domain's default) until those capabilities add them here.
     return MonthAllocation(
         id=row.id,
         child_id=str(row.child_id),
         month=row.month,
         allocation_cents=row.allocation_cents,
+        reclaimed_cents=row.reclaimed_cents,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -190,11 +190,16 @@ class MonthAllocationRow(IdentityAuditBase):
         UniqueConstraint("child_id", "month", name="uq_month_allocations_child_id_month"),
         CheckConstraint("EXTRACT(DAY FROM month) = 1", name="first_of_month"),
         CheckConstraint("allocation_cents >= 0", name="allocation_cents"),
+        CheckConstraint("reclaimed_cents BETWEEN 0 AND allocation_cents", name="reclaimed_cents"),
     )
 
     child_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("children.id", ondelete="RESTRICT"))
     month: Mapped[date] = mapped_column(Date)
     allocation_cents: Mapped[int] = mapped_column(Integer)
+    # What reclamation took back, kept with the allocation in the reclamation's own transaction so the
+    # month view reads it with the allocation (no extra statement); `cap-portal ledger check` proves it
+    # equals the reclamation rows and the ledger.
+    reclaimed_cents: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class CareDayRow(IdentityAuditBase):

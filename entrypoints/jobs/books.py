@@ -1,0 +1,80 @@
+"""The books' jobs: the nightly reconciliation (``cap-portal ledger check`` on a schedule).
+
+Drift is not an exception to retry: the job finishes with the report as its result and sends one
+captured message to Sentry naming the records involved, so an operator is told once per night, with
+the list, until the books are put right.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from adapters.chek.gateway import ChekGateway
+from adapters.postgres.money.books import PostgresBooks
+from adapters.postgres.money.sandbox_gateway import SandboxGateway
+from adapters.sentry import report_drift
+from domain.money.reconciliation import Drift, ReconciliationReport
+from domain.money.reconciliation_ports import GatewayBalances
+from domain.money.use_cases import jobs as names
+from domain.money.use_cases.reconciliation import check_books
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.context import JobContext, job_context
+
+# 02:15 in BUSINESS_TIMEZONE: after the day's payments, before the 03:30 wallet refresh.
+CHECK_BOOKS_CRON = "15 2 * * *"
+
+
+def gateway_balances(context: JobContext) -> GatewayBalances:
+    gateway = context.gateway
+    if not isinstance(gateway, SandboxGateway | ChekGateway):
+        raise TypeError(f"{type(gateway).__name__} cannot tell wallet balances")
+    return gateway
+
+
+async def reconcile(context: JobContext) -> ReconciliationReport:
+    """Checks the books; drift is reported to Sentry before the report is returned."""
+    report = await check_books(PostgresBooks(context.session_factory), gateway_balances(context))
+    if not report.clean:
+        report_drift(drift_summary(report), [drift_line(d) for d in report.drift])
+    return report
+
+
+def drift_summary(report: ReconciliationReport) -> str:
+    return (
+        f"Ledger drift: {len(report.drift)} problem{'' if len(report.drift) == 1 else 's'} in "
+        f"{report.totals.allocations} allocations, {report.transactions_checked} transactions, "
+        f"{report.wallets_checked} wallets"
+    )
+
+
+def drift_line(drift: Drift) -> str:
+    details = " ".join(f"{key}={value}" for key, value in drift.details.items())
+    return f"{drift.rule.value} {drift.record}" + (f" {details}" if details else "")
+
+
+def report_json(report: ReconciliationReport) -> dict[str, Any]:
+    totals = report.totals
+    return {
+        "clean": report.clean,
+        "allocations": totals.allocations,
+        "allocated_cents": totals.allocated_cents,
+        "funded_cents": totals.funded_cents,
+        "paid_cents": totals.paid_cents,
+        "reclaimed_cents": totals.reclaimed_cents,
+        "unpaid_remainder_cents": totals.unpaid_remainder_cents,
+        "transactions": report.transactions_checked,
+        "wallets": report.wallets_checked,
+        "drift": [
+            {"rule": d.rule.value, "record": d.record, "details": dict(d.details)} for d in report.drift
+        ],
+    }
+
+
+@job_manager.job(
+    name=names.CHECK_BOOKS, cron=CHECK_BOOKS_CRON, max_retries=0, time_limit=timedelta(minutes=10)
+)
+async def check_books_job() -> dict[str, Any]:
+    """Every night: every allocation = paid + reclaimed + unpaid remainder, every transaction balances,
+    every wallet at the gateway holds what our ledger says."""
+    return report_json(await reconcile(job_context()))
