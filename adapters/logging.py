@@ -149,11 +149,17 @@ class BatchedStreamHandler(logging.Handler):
         self._max_delay = max_delay
         self._max_lines = max_lines
         self._lines: list[str] = []
+        # Two locks, so a request never waits on the disk: ``_buffer_lock`` guards the list and is held
+        # only to append or to take it; ``_io_lock`` orders the writes (batches reach the stream in
+        # the order they were taken) and is held during the system call, by the flushing thread.
+        self._buffer_lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._pid = os.getpid()  # os.getpid() is a system call; it changes only at a fork
         self._timer_pid: int | None = None  # the timer thread does not survive a fork
         self._closed = False
         # Lines the parent buffered before a fork are the parent's to write; the child drops its copy.
         me = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _drop_inherited_lines(me))
+        os.register_at_fork(after_in_child=lambda: _after_fork_in_child(me))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -161,60 +167,62 @@ class BatchedStreamHandler(logging.Handler):
         except Exception:  # noqa: BLE001 - logging must never raise into the caller
             self.handleError(record)
             return
-        with self.lock:  # type: ignore[union-attr]
+        with self._buffer_lock:
             self._lines.append(line)
             urgent = record.levelno >= logging.WARNING or len(self._lines) >= self._max_lines
-            if urgent:
-                self._write_locked()
-        if not urgent and self._timer_pid != os.getpid():
+        if urgent:
+            self.flush()
+        elif self._timer_pid != self._pid:
             self._start_timer()
 
     def write_line(self, line: str) -> None:
         """Buffer one already formatted INFO line (the access log's fast path)."""
-        with self.lock:  # type: ignore[union-attr]
+        with self._buffer_lock:
             self._lines.append(line)
-            if len(self._lines) >= self._max_lines:
-                self._write_locked()
-        if self._timer_pid != os.getpid():
+            full = len(self._lines) >= self._max_lines
+        if full:
+            self.flush()
+        if self._timer_pid != self._pid:
             self._start_timer()
 
     def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self._write_locked()
+        with self._io_lock:
+            with self._buffer_lock:
+                if not self._lines:
+                    return
+                lines, self._lines = self._lines, []
+            # A closed stream (ValueError) or a full disk (OSError) must not break the app.
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
 
     def close(self) -> None:
         self.flush()
         self._closed = True
         super().close()
 
-    def _write_locked(self) -> None:
-        if not self._lines:
-            return
-        text = "\n".join(self._lines) + "\n"
-        self._lines.clear()
-        # A closed stream (ValueError) or a full disk (OSError) must not break the app.
-        with contextlib.suppress(OSError, ValueError):
-            self.stream.write(text)
-            self.stream.flush()
-
     def _start_timer(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            if self._timer_pid == os.getpid():
+        with self._buffer_lock:
+            if self._timer_pid == self._pid:
                 return
-            self._timer_pid = os.getpid()
+            self._timer_pid = self._pid
         threading.Thread(target=self._flush_periodically, name="log-flush", daemon=True).start()
 
     def _flush_periodically(self) -> None:
-        pid = os.getpid()
+        pid = self._pid
         while not self._closed and self._timer_pid == pid:
             time.sleep(self._max_delay)
             self.flush()
 
 
-def _drop_inherited_lines(handler: weakref.ref[BatchedStreamHandler]) -> None:
+def _after_fork_in_child(handler: weakref.ref[BatchedStreamHandler]) -> None:
     alive = handler()
-    if alive is not None:
-        alive._lines = []  # the handler's own fork hook
+    if alive is not None:  # the handler's own fork hook
+        alive._lines = []
+        alive._pid = os.getpid()
+        # A lock the parent's flushing thread held at the fork would stay held in the child forever.
+        alive._buffer_lock = threading.Lock()
+        alive._io_lock = threading.Lock()
 
 
 def _skip_unused_record_fields() -> None:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -114,3 +115,37 @@ def test_the_access_line_goes_through_logging_when_something_else_listens(
     with caplog.at_level(logging.INFO, logger="cap_portal.access_test"):
         info_fields(logging.getLogger("cap_portal.access_test"), "request", {"status": 204})
     assert [(r.getMessage(), getattr(r, "status", None)) for r in caplog.records] == [("request", 204)]
+
+
+class _StuckStream(io.StringIO):
+    """A stream whose first write blocks until released: a slow disk under the flushing thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Event()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        assert self.release.wait(timeout=30)
+        return super().write(text)
+
+
+def test_a_request_never_waits_for_a_write_in_progress() -> None:
+    stream = _StuckStream()
+    handler = _handler(stream, max_delay=3600)
+    handler.write_line('{"message": "first"}')
+    flusher = threading.Thread(target=handler.flush)
+    flusher.start()
+    assert stream.writing.wait(timeout=30)  # the flushing thread is inside write(), holding the I/O lock
+
+    appended = threading.Thread(target=handler.write_line, args=('{"message": "second"}',))
+    appended.start()
+    appended.join(timeout=10)  # appending is microseconds; a blocked one would wait for release
+    finished_while_stuck = not appended.is_alive()
+
+    stream.release.set()
+    flusher.join(timeout=30)
+    handler.flush()
+    assert finished_while_stuck  # buffering waited for nothing but the list
+    assert _messages(stream.getvalue()) == ["first", "second"]  # and order held
