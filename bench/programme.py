@@ -442,6 +442,11 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
             reset_writes()
             wrk(bare_base + "/care-days", script=script, **load)
             reset_writes()
+            # The bare app must answer what ours answers, or the comparison means nothing.
+            for ours, _, path, token in read_cases:
+                answers = [call_ok("GET", b + path, headers=_signed(token)) for b in (base, bare_base)]
+                if answers[0] != answers[1]:
+                    raise RuntimeError(f"{ours.route}: the bare app answers differently: {answers}")
             # Counted once warm: a fresh asyncpg connection first introspects types (extra statements).
             for _, bare, path, token in read_cases:
                 bare.statements_per_request = sum(
