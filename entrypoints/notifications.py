@@ -1,12 +1,16 @@
-"""What sends a process's messages, built from its settings (EMAIL_PROVIDER, SMTP_*, FROM_EMAIL_*...)."""
+"""What sends a process's messages, built from its settings (EMAIL_PROVIDER, SMTP_*, POSTMARK_*,
+SENDGRID_*, SMS_PROVIDER, TWILIO_*, FROM_EMAIL_*...)."""
 
 from __future__ import annotations
 
+from adapters.notifications.postmark import PostmarkEmailSender, PostmarkSettings
 from adapters.notifications.rendering import TemplateRenderer
+from adapters.notifications.sendgrid import SendGridEmailSender, SendGridSettings
 from adapters.notifications.smtp import SmtpEmailSender, SmtpSettings
+from adapters.notifications.twilio import TwilioSettings, TwilioSmsSender
 from domain.notifications.delivery import Envelope, Postman
 from domain.notifications.errors import DeliveryFailed
-from domain.notifications.ports import Email, EmailSender, Receipt
+from domain.notifications.ports import Email, EmailSender, Receipt, SmsSender
 from entrypoints.settings import Settings, SettingsError
 
 # Local stand-ins for the sender addresses, for development and tests (required elsewhere).
@@ -42,11 +46,43 @@ def build_email_sender(settings: Settings) -> EmailSender:
                 timeout_seconds=float(settings.smtp_timeout_seconds),
             )
         )
-    return EmailNotConfigured(f"EMAIL_PROVIDER={settings.email_provider} is not available yet", "none")
+    timeout = float(settings.message_http_timeout_seconds)
+    if settings.email_provider == "postmark":
+        return PostmarkEmailSender(
+            PostmarkSettings(
+                server_token=settings.postmark_server_token or "",
+                api_url=settings.postmark_api_url,
+                message_stream=settings.postmark_message_stream,
+                timeout_seconds=timeout,
+            )
+        )
+    return SendGridEmailSender(
+        SendGridSettings(
+            api_key=settings.sendgrid_api_key or "",
+            api_url=settings.sendgrid_api_url,
+            timeout_seconds=timeout,
+        )
+    )
+
+
+def build_sms_sender(settings: Settings) -> SmsSender | None:
+    """None when SMS_PROVIDER is none: a text asked for then fails, saying so (see delivery)."""
+    if settings.sms_provider != "twilio":
+        return None
+    return TwilioSmsSender(
+        TwilioSettings(
+            account_sid=settings.twilio_account_sid or "",
+            auth_token=settings.twilio_auth_token or "",
+            from_number=settings.twilio_from_number,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            api_url=settings.twilio_api_url,
+            timeout_seconds=float(settings.message_http_timeout_seconds),
+        )
+    )
 
 
 def build_postman(settings: Settings) -> Postman:
-    return Postman(email=build_email_sender(settings))
+    return Postman(email=build_email_sender(settings), sms=build_sms_sender(settings))
 
 
 def build_envelope(settings: Settings) -> Envelope:

@@ -7,6 +7,7 @@ hands the values down. A missing or malformed value stops the process with one c
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -33,6 +34,7 @@ __all__ = ["APP_ENVS", "AppEnv", "Settings", "SettingsError", "load_settings"]
 AppEnv = Literal["development", "testing", "staging", "production"]
 PaymentGatewayName = Literal["sandbox", "chek"]
 EmailProviderName = Literal["smtp", "postmark", "sendgrid"]
+SmsProviderName = Literal["none", "twilio"]
 SmtpSecurity = Literal["none", "starttls", "tls"]
 CHEK_SETTINGS = ("CHEK_BASE_URL", "CHEK_ACCOUNT_ID", "CHEK_PROGRAM_ID", "CHEK_API_KEY", "CHEK_WRITE_KEY")
 APP_ENVS: tuple[AppEnv, ...] = ("development", "testing", "staging", "production")
@@ -101,6 +103,22 @@ class Settings:
     reply_to_email: str | None = None
     # Staff who get the internal emails (onboarding, payment rates set), comma-separated.
     internal_email_recipients: tuple[str, ...] = ()
+    # The HTTP email providers (EMAIL_PROVIDER=postmark or sendgrid) and the SMS provider (Twilio).
+    postmark_server_token: str | None = field(default=None, repr=False)
+    postmark_api_url: str = "https://api.postmarkapp.com"
+    postmark_message_stream: str = "outbound"
+    sendgrid_api_key: str | None = field(default=None, repr=False)
+    sendgrid_api_url: str = "https://api.sendgrid.com"
+    # none: no SMS is sent (a message asked for by SMS fails, recorded, saying so).
+    sms_provider: SmsProviderName = "none"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    # Texts come from this number (E.164) or, when set instead, from the Messaging Service.
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    # How long Postmark, SendGrid or Twilio may take to answer before the attempt counts as an outage.
+    message_http_timeout_seconds: int = 10
 
     def redacted(self) -> dict[str, str]:
         """Every setting by its variable name, secrets hidden: safe to print or log."""
@@ -174,12 +192,33 @@ class Settings:
 
     def require_email(self) -> None:
         """What sending email needs (the worker sends; `config --check` says it beforehand)."""
+        problem = self.message_provider_problem()
+        if problem:
+            raise SettingsError(problem)
         if self.email_provider == "smtp" and not self.smtp_host:
             raise SettingsError("SMTP_HOST: required when EMAIL_PROVIDER is smtp (`cap-portal dev` sets it)")
         if self.app_env in ("staging", "production"):
             for name in ("FROM_EMAIL_EXTERNAL", "FROM_EMAIL_INTERNAL"):
                 if not getattr(self, name.lower()):
                     raise SettingsError(f"{name}: required when APP_ENV is {self.app_env}")
+
+    def message_provider_problem(self) -> str | None:
+        """A provider named without what it needs: refused when the settings load, as a missing key would
+        only show later as every message failing. (Not SMTP_HOST: `cap-portal dev` provides that.)"""
+        if self.email_provider == "postmark" and not self.postmark_server_token:
+            return "POSTMARK_SERVER_TOKEN: required when EMAIL_PROVIDER is postmark"
+        if self.email_provider == "sendgrid" and not self.sendgrid_api_key:
+            return "SENDGRID_API_KEY: required when EMAIL_PROVIDER is sendgrid"
+        if self.sms_provider != "twilio":
+            return None
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+            if not getattr(self, name.lower()):
+                return f"{name}: required when SMS_PROVIDER is twilio"
+        if not (self.twilio_from_number or self.twilio_messaging_service_sid):
+            return (
+                "TWILIO_FROM_NUMBER: required when SMS_PROVIDER is twilio (or TWILIO_MESSAGING_SERVICE_SID)"
+            )
+        return None
 
     @property
     def subject_prefix(self) -> str:
@@ -266,6 +305,9 @@ def _renamed(values: dict[str, Any]) -> dict[str, Any]:
 def _check_required(settings: Settings) -> None:
     if settings.app_env != "development" and not settings.api_keys:
         raise SettingsError(f"API_KEY: required when APP_ENV is {settings.app_env}")
+    problem = settings.message_provider_problem()
+    if problem:
+        raise SettingsError(problem)
 
 
 def _payment_gateway(text: str) -> PaymentGatewayName:
@@ -284,6 +326,20 @@ def _email_provider(text: str) -> EmailProviderName:
     if text == "sendgrid":
         return "sendgrid"
     raise ValueError(f"must be smtp, postmark or sendgrid, got {text!r}")
+
+
+def _sms_provider(text: str) -> SmsProviderName:
+    if text == "none":
+        return "none"
+    if text == "twilio":
+        return "twilio"
+    raise ValueError(f"must be none or twilio, got {text!r}")
+
+
+def _e164(text: str) -> str:
+    if not re.fullmatch(r"\+[1-9][0-9]{7,14}", text):
+        raise ValueError(f"must be an E.164 phone number like +13035550100, got {text!r}")
+    return text
 
 
 def _smtp_security(text: str) -> SmtpSecurity:
@@ -454,4 +510,16 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "FROM_EMAIL_INTERNAL": _email_address,
     "REPLY_TO_EMAIL": _email_address,
     "INTERNAL_EMAIL_RECIPIENTS": _email_addresses,
+    "POSTMARK_SERVER_TOKEN": str,
+    "POSTMARK_API_URL": _http_url,
+    "POSTMARK_MESSAGE_STREAM": str,
+    "SENDGRID_API_KEY": str,
+    "SENDGRID_API_URL": _http_url,
+    "SMS_PROVIDER": _sms_provider,
+    "TWILIO_ACCOUNT_SID": str,
+    "TWILIO_AUTH_TOKEN": str,
+    "TWILIO_FROM_NUMBER": _e164,
+    "TWILIO_MESSAGING_SERVICE_SID": str,
+    "TWILIO_API_URL": _http_url,
+    "MESSAGE_HTTP_TIMEOUT_SECONDS": _positive_int,
 }

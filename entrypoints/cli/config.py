@@ -3,8 +3,8 @@
 Without --check it prints every setting by its variable name (secrets hidden). With --check it also
 asks what the web process asks at start (database, Redis, sign-in), then reaches Postgres (and says
 whether its migrations are at head) and Redis, each within a few seconds, and says how email goes
-(an SMTP server is greeted; an HTTP provider is not called: that would send nothing but cost a
-request); exit 2 on any problem.
+(an SMTP server is greeted; Postmark and SendGrid are not called, as their only call sends a message);
+exit 2 on any problem.
 """
 
 from __future__ import annotations
@@ -68,7 +68,10 @@ def _email_line(settings: Settings) -> tuple[bool, str]:
     except SettingsError as exc:
         return False, f"email: {exc}"
     if settings.email_provider != "smtp":
-        return True, f"email: {settings.email_provider} (an HTTP API: not called)"
+        return (
+            True,
+            f"email: {settings.email_provider} (its key is set; not called: that would send a message)",
+        )
     return asyncio.run(_reach_smtp(settings))
 
 

@@ -72,5 +72,13 @@ def test_an_smtp_server_that_is_not_there_fails_the_email_line(tmp_path: Path) -
 
 
 def test_an_http_email_provider_is_not_called(tmp_path: Path) -> None:
-    result = _config(tmp_path, EMAIL_PROVIDER="postmark")
-    assert "ok   email: postmark (an HTTP API: not called)" in result.stdout
+    result = _config(tmp_path, EMAIL_PROVIDER="postmark", POSTMARK_SERVER_TOKEN="t" * 20)
+    assert "ok   email: postmark (its key is set; not called: that would send a message)" in result.stdout
+
+
+def test_an_http_email_provider_without_its_key_is_one_configuration_line(tmp_path: Path) -> None:
+    result = _config(tmp_path, EMAIL_PROVIDER="sendgrid")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "cap-portal: configuration error: SENDGRID_API_KEY: required when EMAIL_PROVIDER is sendgrid\n"
+    )

@@ -275,7 +275,10 @@ def test_commands_beside_dev_send_into_its_mailbox(tmp_path: Path, dev_like_proc
 
 @pytest.mark.parametrize(
     ("configured", "host"),
-    [({"SMTP_HOST": "smtp.example.org"}, "smtp.example.org"), ({"EMAIL_PROVIDER": "postmark"}, None)],
+    [
+        ({"SMTP_HOST": "smtp.example.org"}, "smtp.example.org"),
+        ({"EMAIL_PROVIDER": "postmark", "POSTMARK_SERVER_TOKEN": "t"}, None),
+    ],
 )
 def test_a_configured_email_provider_is_kept_beside_dev(
     tmp_path: Path, dev_like_process: int, configured: dict[str, str], host: str | None
@@ -285,3 +288,48 @@ def test_a_configured_email_provider_is_kept_beside_dev(
     found = load_settings(environ, env_file=tmp_path / ".env", find_dev=True)
     assert (found.smtp_host, found.smtp_port) == (host, 25)
     assert found.database_url == "postgresql+asyncpg://u@h:1/d"
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"EMAIL_PROVIDER": "postmark"}, "POSTMARK_SERVER_TOKEN: required when EMAIL_PROVIDER is postmark"),
+        ({"EMAIL_PROVIDER": "sendgrid"}, "SENDGRID_API_KEY: required when EMAIL_PROVIDER is sendgrid"),
+        ({"SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID: required when SMS_PROVIDER is twilio"),
+        (
+            {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1"},
+            "TWILIO_AUTH_TOKEN: required when SMS_PROVIDER is twilio",
+        ),
+        (
+            {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"},
+            "TWILIO_FROM_NUMBER: required when SMS_PROVIDER is twilio (or TWILIO_MESSAGING_SERVICE_SID)",
+        ),
+        ({"SMS_PROVIDER": "carrier-pigeon"}, "SMS_PROVIDER: must be none or twilio, got 'carrier-pigeon'"),
+        ({"TWILIO_FROM_NUMBER": "720-555-0199"}, "TWILIO_FROM_NUMBER: must be an E.164 phone number"),
+    ],
+)
+def test_a_message_provider_without_what_it_needs_is_a_settings_error(
+    tmp_path: Path, values: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(values, env_file=tmp_path / ".env")
+    assert str(raised.value).startswith(problem)
+
+
+def test_message_providers_with_their_keys_load_and_keep_the_keys_hidden(tmp_path: Path) -> None:
+    values = {
+        "EMAIL_PROVIDER": "sendgrid",
+        "SENDGRID_API_KEY": "SG.sendgrid-secret",
+        "POSTMARK_SERVER_TOKEN": "postmark-secret",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "twilio-secret",
+        "TWILIO_MESSAGING_SERVICE_SID": "MG1",
+    }
+    settings = load_settings(values, env_file=tmp_path / ".env")
+    assert (settings.email_provider, settings.sms_provider) == ("sendgrid", "twilio")
+    shown = repr(settings) + str(settings.redacted())
+    for secret in ("sendgrid-secret", "postmark-secret", "twilio-secret"):
+        assert secret not in shown
+    assert settings.redacted()["TWILIO_AUTH_TOKEN"] == "(set, hidden)"
+    assert load_settings({}, env_file=tmp_path / ".env").sms_provider == "none"
