@@ -4,6 +4,7 @@
 - ``unfunded``: allocations whose funding has not succeeded yet, with each one's last error;
 - ``fund``: fund them (or the ``--allocation`` ids named), each exactly once by its idempotency key;
 - ``ledger``: a family's or a provider's lines in our ledger, with the running balance;
+- ``reclaim``: unpaid allocation money back to the programme, once per allocation (cli/reclaim.py);
 - ``sandbox …``: make the sandbox's next calls fail, clear that, link a provider's bank, show its books
   (refused unless PAYMENT_GATEWAY is sandbox).
 
@@ -400,3 +401,9 @@ def show(as_json: bool) -> None:
 
 
 COMMANDS = [payments]
+
+
+# Below everything it uses from this module: the reclaim command lives in its own.
+from entrypoints.cli.reclaim import reclaim  # noqa: E402
+
+payments.add_command(reclaim)

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Self
 
 from adapters.postgres.money.fundings import PostgresFundings
 from adapters.postgres.money.ledger import PostgresLedger
+from adapters.postgres.money.reclamations import PostgresReclamations
 from adapters.postgres.money.settings import PostgresPaymentSettings
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 
 if TYPE_CHECKING:
     from domain.money.ports import MoneyUnitOfWork
+    from domain.money.reclamation_ports import ReclamationUnitOfWork
 
 
 class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
@@ -41,8 +43,16 @@ class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
     def fundings(self) -> PostgresFundings:
         return self._open_money[2]
 
+    @property
+    def reclamations(self) -> PostgresReclamations:
+        self._open_money  # noqa: B018  (raises when the unit of work is not open)
+        return PostgresReclamations(self.session)
+
 
 if TYPE_CHECKING:
 
     def _satisfies_the_port(uow: SqlAlchemyMoneyUnitOfWork) -> MoneyUnitOfWork:
+        return uow
+
+    def _satisfies_reclamation(uow: SqlAlchemyMoneyUnitOfWork) -> ReclamationUnitOfWork:
         return uow
