@@ -35,6 +35,7 @@ class MessageKind(enum.StrEnum):
     PORTAL_INVITATION = "portal_invitation"
     STAFF_ONBOARDED = "staff_onboarded"
     STAFF_PAYMENT_RATE_SET = "staff_payment_rate_set"
+    PAYMENT_REMINDER = "payment_reminder"
 
 
 # Staff read English; their messages have no translations to miss.

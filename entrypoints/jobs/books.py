@@ -1,5 +1,6 @@
 """The books' jobs: the nightly reconciliation (``cap-portal ledger check`` on a schedule) and the
-monthly reclamation of unpaid remainders (``cap-portal payments reclaim`` on a schedule).
+monthly reclamation of unpaid remainders (``cap-portal payments reclaim`` on a schedule), and Friday's
+payment reminders.
 
 Drift is not an exception to retry: the job finishes with the report as its result and sends one
 captured message to Sentry naming the records involved, so an operator is told once per night, with
@@ -21,6 +22,7 @@ from domain.money.reconciliation_ports import GatewayBalances
 from domain.money.use_cases import jobs as names
 from domain.money.use_cases.reclamation import ReclaimRunSummary, reclaim_unpaid_allocations
 from domain.money.use_cases.reconciliation import check_books
+from domain.money.use_cases.reminders import send_payment_reminders
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import JobContext, job_context
 from entrypoints.jobs.money import MONEY_RETRIES
@@ -138,4 +140,21 @@ def reclaim_json(summary: ReclaimRunSummary) -> dict[str, Any]:
         "failed": [
             {"allocation_id": f.allocation_id, "code": f.code, "message": f.message} for f in summary.failed
         ],
+    }
+
+
+# Friday 08:00 in BUSINESS_TIMEZONE (upstream: 15:00 UTC): next week's care days lock Monday night.
+PAYMENT_REMINDERS_CRON = "0 8 * * 5"
+
+
+@job_manager.job(name=names.SEND_PAYMENT_REMINDERS, cron=PAYMENT_REMINDERS_CRON, max_retries=3)
+async def send_payment_reminders_job() -> dict[str, Any]:
+    """Families who could pay for next week and have paid nothing of it yet: "pay your provider by Monday"."""
+    context = job_context()
+    summary = await send_payment_reminders(context.money_unit_of_work(), context.calendar, context.rules)
+    return {
+        "week_start": summary.week.monday.isoformat(),
+        "stopped": summary.stopped,
+        "reminded": len(summary.reminded),
+        "already_reminded": len(summary.already_reminded),
     }

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Self
 from adapters.postgres.money.fundings import PostgresFundings
 from adapters.postgres.money.ledger import PostgresLedger
 from adapters.postgres.money.reclamations import PostgresReclamations
+from adapters.postgres.money.reminders import PostgresReminderReads
 from adapters.postgres.money.settings import PostgresPaymentSettings
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 
 if TYPE_CHECKING:
     from domain.money.ports import MoneyUnitOfWork
     from domain.money.reclamation_ports import ReclamationUnitOfWork
+    from domain.money.use_cases.reminders import RemindersUnitOfWork
 
 
 class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
@@ -48,6 +50,11 @@ class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
         self._open_money  # noqa: B018  (raises when the unit of work is not open)
         return PostgresReclamations(self.session)
 
+    @property
+    def reminders(self) -> PostgresReminderReads:
+        self._open_money  # noqa: B018  (raises when the unit of work is not open)
+        return PostgresReminderReads(self.session)
+
 
 if TYPE_CHECKING:
 
@@ -55,4 +62,7 @@ if TYPE_CHECKING:
         return uow
 
     def _satisfies_reclamation(uow: SqlAlchemyMoneyUnitOfWork) -> ReclamationUnitOfWork:
+        return uow
+
+    def _satisfies_reminders(uow: SqlAlchemyMoneyUnitOfWork) -> RemindersUnitOfWork:
         return uow

@@ -38,6 +38,15 @@ SAMPLES: dict[MessageKind, dict[str, Any]] = {
         "half_day_rate_cents": 2_500,
         "full_day_rate_cents": 123_456,
     },
+    MessageKind.PAYMENT_REMINDER: {
+        "first_name": "Ana",
+        "children": ["Sam"],
+        "providers": ["Little Stars", "Sunny Days"],
+        "week_start": "2025-01-06",
+        "week_end": "2025-01-12",
+        "deadline": "2025-01-06",
+        "path": "/family",
+    },
 }
 GOLDEN_TEXT = {
     MessageKind.PORTAL_INVITATION: (
@@ -60,6 +69,14 @@ GOLDEN_TEXT = {
         "Payment rates set: Sunny Days for Sam Diaz\n\n"
         "Provider: Sunny Days\nProvider id: prov-1\nChild: Sam Diaz\nChild id: kid-1\n"
         "Half-day rate: $25.00\nFull-day rate: $1,234.56\n",
+    ),
+    MessageKind.PAYMENT_REMINDER: (
+        "Pay your provider by Monday",
+        "Hello Ana,\n\n"
+        "You have not paid for any care in the week of 2025-01-06 to 2025-01-12 yet. Schedule and pay "
+        "Little Stars, Sunny Days for Sam by Monday 2025-01-06: that night the week's care days lock.\n\n"
+        "Pay your provider: https://portal.example.org/family\n\n"
+        "--\nCAP Colorado\nhttps://portal.example.org/\n",
     ),
 }
 renderer = TemplateRenderer(FRONTEND)
@@ -90,8 +107,9 @@ def test_every_language_renders_its_own_text_with_links_on_the_frontend(
     assert rendered.html
     if language is not Language.ENGLISH:
         assert (rendered.subject, rendered.text) != (english.subject, english.text)
-    assert "https://portal.example.org/auth/sign-in" in rendered.text
-    assert 'href="https://portal.example.org/auth/sign-in"' in rendered.html
+    link = "https://portal.example.org" + SAMPLES[kind].get("sign_in_path", SAMPLES[kind].get("path", ""))
+    assert link in rendered.text
+    assert f'href="{link}"' in rendered.html
     assert f'lang="{language.value}"' in rendered.html
     assert ('dir="rtl"' in rendered.html) is (language is Language.ARABIC)
 

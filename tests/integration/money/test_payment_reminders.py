@@ -1,0 +1,175 @@
+"""Friday's payment reminders on real Postgres: a family that can pay a provider for next week and has paid
+nothing of it gets one "pay your provider by Monday" message (once, however often the job runs), in its
+language; a paid care day next week, a center, a child not payment-enabled, no budget left to schedule and
+the programme's end each mean no message."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.money.reminders import ReminderWeek, reminders_stopped
+from domain.programme.care_days import CareDay, CareDayType
+from domain.programme.config import ProgrammeRules
+from domain.programme.providers import ProviderType
+from domain.programme.records import UNSAVED_ID
+from domain.programme.statuses import ApplicationStatus, Language
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.books import PAYMENT_REMINDERS_CRON, send_payment_reminders_job
+from entrypoints.jobs.context import JobContext
+from tests.fakes import FixedClock
+from tests.integration.programme.conftest import NOW, Seeded, UowFactory, seed
+
+# Friday 3 January 2025, 08:00 in Denver: next week is Monday 6 to Sunday 12 January.
+FRIDAY = datetime(2025, 1, 3, 15, 0, tzinfo=UTC)
+NEXT_MONDAY = date(2025, 1, 6)
+
+
+async def payable(new_uow: UowFactory, **provider: Any) -> Seeded:
+    seeded = await seed(new_uow())
+    async with new_uow() as uow:
+        fields = {"status": ApplicationStatus.APPROVED, "payment_enabled": True, **provider}
+        await uow.providers.save(replace(seeded.provider, **fields))
+        await uow.commit()
+    return seeded
+
+
+async def reminders(engine: AsyncEngine) -> list[dict[str, Any]]:
+    async with engine.connect() as connection:
+        query = text("SELECT * FROM messages WHERE kind = 'payment_reminder' ORDER BY id")
+        return [dict(r) for r in (await connection.execute(query)).mappings()]
+
+
+async def care_day(new_uow: UowFactory, seeded: Seeded, day: date, **fields: Any) -> None:
+    async with new_uow() as uow:
+        added = await uow.care_days.add(
+            CareDay(
+                UNSAVED_ID,
+                seeded.allocation.id,
+                seeded.child.id,
+                seeded.provider.id,
+                day,
+                CareDayType.FULL_DAY,
+                amount_cents=8_000,
+                amount_missing_cents=None,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        if fields:
+            await uow.care_days.save(replace(added, **fields))
+        await uow.commit()
+
+
+@pytest.fixture
+def friday(clock: FixedClock) -> FixedClock:
+    clock.current = FRIDAY
+    return clock
+
+
+async def test_a_family_that_can_pay_for_next_week_is_reminded_once(
+    context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    seeded = await payable(new_uow)
+    async with new_uow() as uow:
+        await uow.families.save(replace(seeded.family, language=Language.SPANISH))
+        await uow.commit()
+    await care_day(new_uow, seeded, NEXT_MONDAY)  # scheduled, not paid: still reminded
+
+    first = await send_payment_reminders_job()
+    again = await send_payment_reminders_job()
+
+    assert (first["week_start"], first["reminded"], first["stopped"]) == ("2025-01-06", 1, False)
+    assert (again["reminded"], again["already_reminded"]) == (0, 1)
+    [message] = await reminders(engine)
+    assert (message["recipient"], message["language"], message["about_id"]) == (
+        "ana@example.org", "es", seeded.family.id,
+    )  # fmt: skip
+    assert message["data"]["deadline"] == "2025-01-06"
+    assert message["data"]["providers"] == [seeded.provider.name]
+    assert message["data"]["children"] == [seeded.child.first_name]
+
+
+async def test_a_paid_care_day_next_week_means_no_reminder(
+    context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    paid = await payable(new_uow)
+    paid_last_week = await payable(new_uow)
+    await care_day(new_uow, paid, NEXT_MONDAY + timedelta(days=6), last_submitted_at=FRIDAY)
+    await care_day(new_uow, paid_last_week, NEXT_MONDAY - timedelta(days=1), last_submitted_at=FRIDAY)
+
+    result = await send_payment_reminders_job()
+
+    assert result["reminded"] == 1
+    assert [m["about_id"] for m in await reminders(engine)] == [paid_last_week.family.id]
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [
+        {"type": ProviderType.CENTER},
+        {"payment_enabled": False},
+        {"status": ApplicationStatus.PENDING},
+    ],
+)
+async def test_only_approved_payment_enabled_providers_paid_by_the_week_count(
+    context: JobContext,
+    friday: FixedClock,
+    new_uow: UowFactory,
+    engine: AsyncEngine,
+    provider: dict[str, Any],
+) -> None:
+    await payable(new_uow, **provider)
+    assert (await send_payment_reminders_job())["reminded"] == 0
+    assert await reminders(engine) == []
+
+
+async def test_a_child_not_payment_enabled_or_with_no_budget_left_is_not_a_reason(
+    context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    disabled = await payable(new_uow)
+    async with new_uow() as uow:
+        await uow.children.save(replace(disabled.child, payment_enabled=False))
+        await uow.commit()
+    spent = await seed(new_uow(), allocation_cents=8_000)
+    async with new_uow() as uow:
+        await uow.providers.save(
+            replace(spent.provider, status=ApplicationStatus.APPROVED, payment_enabled=True)
+        )
+        await uow.commit()
+    await care_day(new_uow, spent, date(2025, 1, 20))  # the whole budget is scheduled (not paid)
+
+    assert (await send_payment_reminders_job())["reminded"] == 0
+
+
+async def test_no_reminder_once_the_programme_has_ended(
+    context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    await payable(new_uow)
+    context.settings = replace(context.settings, program_end_date=date(2025, 1, 1))
+
+    result = await send_payment_reminders_job()
+
+    assert (result["stopped"], result["reminded"]) == (True, 0)
+    assert await reminders(engine) == []
+
+
+def test_the_programme_end_stops_reminders_by_today_and_by_the_week_s_month() -> None:
+    ends_july = ProgrammeRules(program_end_date=date(2026, 7, 1))
+    cross_month = ReminderWeek.after(date(2026, 6, 26))  # Monday 29 June to Sunday 5 July
+    assert cross_month.monday == date(2026, 6, 29)
+    assert not reminders_stopped(date(2026, 6, 26), cross_month, ends_july)  # still June's budget
+    july = ReminderWeek.after(date(2026, 7, 3))
+    assert reminders_stopped(date(2026, 7, 3), july, ends_july)
+    assert reminders_stopped(date(2026, 7, 1), ReminderWeek.after(date(2026, 7, 1)), ends_july)
+
+
+def test_reminders_are_a_friday_schedule_in_business_time() -> None:
+    definition = job_manager.definition("money.send_payment_reminders")
+    assert definition.cron == PAYMENT_REMINDERS_CRON == "0 8 * * 5"
+    assert definition.cron_timezone is None
