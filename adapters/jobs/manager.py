@@ -97,10 +97,9 @@ class JobFunction(Generic[P, R]):
 
 
 class JobManager:
-    def __init__(self, default_queue: Callable[[], JobQueue] | None = None) -> None:
+    def __init__(self) -> None:
         self._definitions: dict[str, JobDefinition] = {}
         self._queue: JobQueue | None = None
-        self._default_queue = default_queue
         self._listeners: list[Callable[[JobDefinition], None]] = []
 
     @overload
@@ -159,7 +158,7 @@ class JobManager:
     @property
     def queue(self) -> JobQueue:
         if self._queue is None:
-            if self._default_queue is None:
-                raise RuntimeError("job_manager has no job queue; call job_manager.use(queue) first")
-            self._queue = self._default_queue()
+            raise RuntimeError(
+                "job_manager has no job queue: the process's composition root calls job_manager.use(queue)"
+            )
         return self._queue

@@ -103,7 +103,13 @@ def worker(
     # Dramatiq's own main process (its boot line, its supervision of the worker processes) logs
     # through our handler too, not through a basicConfig of its own.
     configure_logging("worker", settings.log_level, settings.log_format)
-    arguments = ["entrypoints.jobs.worker_boot", *modules, "--processes", str(processes), "--skip-logging"]
+    arguments = [
+        "entrypoints.jobs.worker_boot:boot",
+        *modules,
+        "--processes",
+        str(processes),
+        "--skip-logging",
+    ]
     arguments += ["--threads", str(threads), "--worker-shutdown-timeout", str(shutdown_grace * 1000)]
     if queues:
         arguments += ["--queues", *queues]

@@ -5,25 +5,15 @@
     @job_manager.job
     def my_background_job(arg1, arg2): ...
 
-Every process's composition root (web app, worker, scheduler) points ``job_manager`` at its
-outbox with ``job_manager.use(...)``. A script that calls ``.delay()`` without doing so gets
-one built from the environment on first use.
+``job_manager`` only holds job definitions; nothing here reads the environment or connects. Each
+process's composition root (web services, worker boot, scheduler main, the CLI commands) builds the
+job runtime from its ``Settings`` (``entrypoints.jobs.runtime.build_job_runtime``, which also loads
+every job module listed in ``entrypoints.jobs.catalogue``) and points ``job_manager`` at its outbox
+with ``job_manager.use(...)``. ``.delay()`` before that raises instead of guessing.
 """
 
 from __future__ import annotations
 
 from adapters.jobs.manager import JobManager
-from domain.ports import JobQueue
 
-
-def _queue_from_environment() -> JobQueue:
-    from entrypoints.jobs.runtime import build_job_runtime
-    from entrypoints.settings import load_settings
-
-    return build_job_runtime(load_settings(), job_manager).queue
-
-
-job_manager = JobManager(default_queue=_queue_from_environment)
-
-# Job modules register themselves on import; list every one here so all processes know them all.
-from entrypoints.jobs import books, example, identity, money, notifications, programme  # noqa: E402, F401
+job_manager = JobManager()

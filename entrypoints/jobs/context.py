@@ -1,14 +1,16 @@
 """What the programme's jobs and commands work with: database, job queue, directory, clock and rules.
 
 The web process has ``WebServices``; jobs (in the worker) and the ``allocations`` command have this.
-A process builds one from its settings (the worker on a job's first use, inside the event loop its
-async jobs run on, so the engine's connections belong to that loop). Tests build their own, with a
-fixed clock, and install it with :func:`use_job_context`, the same way ``job_manager.use`` sets the
-queue: nothing is patched.
+A process's composition root builds one from its settings (the worker hands in the recipe and the
+first job builds it, inside the event loop its async jobs run on, so the engine's connections belong
+to that loop); nothing here reads the environment. Tests build their own, with a fixed clock, and
+install it with :func:`use_job_context`, the same way ``job_manager.use`` sets the queue: nothing is
+patched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -127,19 +129,28 @@ def build_job_context(settings: Settings, jobs: JobQueue, *, clock: Clock | None
 
 
 _context: JobContext | None = None
+_build_context: Callable[[], JobContext] | None = None
 
 
 def use_job_context(context: JobContext | None) -> None:
-    """Set the context jobs in this process use (None: build one from the environment when needed)."""
-    global _context
-    _context = context
+    """Set the context jobs in this process use (tests and commands; None forgets it)."""
+    global _context, _build_context
+    _context, _build_context = context, None
+
+
+def build_job_context_on_first_use(build: Callable[[], JobContext]) -> None:
+    """The worker's way: its composition root hands in how to build the context, and the first job
+    builds it inside the event loop async jobs run on (the engine's connections belong to that loop)."""
+    global _context, _build_context
+    _context, _build_context = None, build
 
 
 def job_context() -> JobContext:
     global _context
     if _context is None:
-        from entrypoints.jobs import job_manager
-        from entrypoints.settings import load_settings
-
-        _context = build_job_context(load_settings(), job_manager.queue)
+        if _build_context is None:
+            raise RuntimeError(
+                "no job context: the process's composition root installs one (use_job_context)"
+            )
+        _context = _build_context()
     return _context

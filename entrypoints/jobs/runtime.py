@@ -29,6 +29,7 @@ from adapters.jobs.status_middleware import JobStatusMiddleware
 from adapters.jobs.status_recorder import JobStatusRecorder
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.raw_pool import RawPool
+from entrypoints.jobs import catalogue  # noqa: F401 - registers every job on job_manager
 from entrypoints.settings import Settings
 
 
@@ -51,6 +52,8 @@ class JobRuntime:
 
 
 def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool = False) -> JobRuntime:
+    """What a process needs to send jobs (and, with ``worker``, to record them), built from ``settings``;
+    every job module is loaded (``catalogue``, imported above), so the process knows every job by name."""
     loop = BackgroundLoop("cap-jobs-loop")
     engine = build_engine(settings.require_database_url(), pool_size=10)
     sessions = build_session_factory(engine)
