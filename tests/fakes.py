@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from domain.jobs import check_json_arguments
+from domain.notifications.batches import NewBatch
 from domain.notifications.model import Message, Queued
 from domain.programme.allocations import MonthAllocation
 from domain.programme.care_days import CareDay
@@ -66,6 +67,8 @@ class ProgrammeState:
     jobs: list[AskedJob] = field(default_factory=list)
     # What ``uow.notifier`` was asked for, by idempotency key (id, message); kept on commit only.
     messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
+    # Bulk runs ``uow.notifier.start_batch`` recorded, by id; kept on commit only.
+    batches: dict[int, NewBatch] = field(default_factory=dict)
 
     def copy(self) -> ProgrammeState:
         return ProgrammeState(
@@ -79,6 +82,7 @@ class ProgrammeState:
             list(self.events),
             list(self.jobs),
             dict(self.messages),
+            dict(self.batches),
         )
 
 
@@ -392,6 +396,12 @@ class FakeNotifier(_Repository):
         message_id = self._uow.next_id()
         self.state.messages[message.idempotency_key] = (message_id, message)
         return Queued(message_id, True)
+
+    async def start_batch(self, batch: NewBatch) -> int:
+        assert self._uow.is_open, "uow.notifier used outside `async with uow`"
+        batch_id = self._uow.next_id()
+        self.state.batches[batch_id] = batch
+        return batch_id
 
     def sent(self) -> list[Message]:
         """What committed transactions asked for (read after the use case, outside its block)."""

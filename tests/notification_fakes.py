@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.notifications.batches import BatchCounts, BatchProgress, MessageBatch
 from domain.notifications.errors import DeliveryFailed
 from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus
 from domain.notifications.ports import Email, MessageFilter, Receipt, Rendered, TextMessage
@@ -55,8 +56,25 @@ class FakeMessageStore:
             for r in sorted(self._uow.records.values(), key=lambda r: -r.id)
             if (where.status is None or r.status is where.status)
             and (where.kind is None or r.kind is where.kind)
+            and (where.batch_id is None or r.batch_id == where.batch_id)
         ]
         return found[offset : offset + limit]
+
+    async def batch_progress(self, batch_id: int) -> BatchProgress | None:
+        batch = self._uow.batches.get(batch_id)
+        if batch is None:
+            return None
+        mine = [r for r in self._uow.records.values() if r.batch_id == batch_id]
+        statuses = [r.status for r in mine]
+        counts = BatchCounts(
+            total=len(mine),
+            pending=statuses.count(MessageStatus.PENDING),
+            sent=statuses.count(MessageStatus.SENT),
+            failed=statuses.count(MessageStatus.FAILED),
+            retrying=sum(1 for r in mine if r.status is MessageStatus.PENDING and r.attempts > 0),
+            last_change=max((r.updated_at for r in mine), default=None),
+        )
+        return BatchProgress(batch, counts)
 
 
 class _JobsState:
@@ -67,8 +85,9 @@ class _JobsState:
 class FakeNotificationsUnitOfWork:
     """Records survive only a commit, as in a real transaction."""
 
-    def __init__(self, *records: MessageRecord) -> None:
+    def __init__(self, *records: MessageRecord, batches: tuple[MessageBatch, ...] = ()) -> None:
         self.records: dict[int, MessageRecord] = {r.id: r for r in records}
+        self.batches: dict[int, MessageBatch] = {b.id: b for b in batches}
         self._committed = dict(self.records)
         self.state = _JobsState()
         self._committed_jobs: list[Any] = []

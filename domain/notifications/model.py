@@ -90,6 +90,8 @@ class Message:
     about: About
     data: dict[str, Any] = field(default_factory=dict)
     channel: Channel = Channel.EMAIL
+    # The bulk run it belongs to (domain/notifications/batches.py), if any.
+    batch_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.channel is Channel.SMS:
@@ -144,6 +146,7 @@ class MessageRecord:
     sent_at: datetime | None = None
     # Where it went when the recipient was the staff: the addresses of INTERNAL_EMAIL_RECIPIENTS then.
     sent_to: tuple[str, ...] = ()
+    batch_id: int | None = None
 
     @property
     def recipient_as(self) -> Recipient:

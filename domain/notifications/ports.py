@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus, Queued
 from domain.ports import TransactionJobs, UnitOfWork
 from domain.programme.statuses import Language
+
+if TYPE_CHECKING:  # batches.py uses these ports
+    from domain.notifications.batches import BatchProgress, NewBatch
 
 
 class Notifier(Protocol):
@@ -18,6 +21,10 @@ class Notifier(Protocol):
         """The message's record, new, or the one an earlier call for the same cause and recipient made."""
         ...
 
+    async def start_batch(self, batch: NewBatch) -> int:
+        """A new batch record for a bulk run; its messages name its id (``Message.batch_id``)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class MessageFilter:
@@ -25,6 +32,7 @@ class MessageFilter:
     kind: MessageKind | None = None
     about_type: str | None = None
     about_id: str | None = None
+    batch_id: int | None = None
 
 
 class MessageStore(Protocol):
@@ -36,6 +44,10 @@ class MessageStore(Protocol):
     async def save(self, record: MessageRecord) -> None: ...
     async def list_page(self, where: MessageFilter, *, limit: int, offset: int) -> list[MessageRecord]:
         """Newest first."""
+        ...
+
+    async def batch_progress(self, batch_id: int) -> BatchProgress | None:
+        """The batch with its messages counted by status; None when there is no such batch."""
         ...
 
 

@@ -49,6 +49,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "import_file",
         "Import families, providers and provider↔child links from FILE (.json or .csv).",
     ),
+    "messages": ("entrypoints.cli.messages", "messages", "Messages: bulk runs (batches) and their progress."),
     "mail": ("entrypoints.cli.mail", "mail", "The development mailbox: what `cap-portal dev` sent."),
     "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
     "ledger": ("entrypoints.cli.ledger", "ledger", "Our double-entry ledger: the reconciliation check."),

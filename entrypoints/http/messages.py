@@ -2,24 +2,30 @@
 
 ``GET /messages`` lists newest first, filtered by status, kind and the record a message is about;
 ``POST /messages/{id}/resend`` tries a failed message again from its first attempt (409 otherwise).
+``GET /message-batches/{id}`` is a bulk run (reminders): its messages counted by status, and the
+status that follows (``GET /messages?batch_id=`` lists them).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromQuery, QueryParameter
 
 from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotificationsUnitOfWork
+from domain.notifications.batches import BatchProgress, get_batch
 from domain.notifications.delivery import get_message, list_messages, resend_message
 from domain.notifications.model import MessageKind, MessageRecord, MessageStatus
 from domain.notifications.ports import MessageFilter
 from entrypoints.http.api_keys import require_api_key
-from entrypoints.http.params import Offset, RecordId
+from entrypoints.http.params import INT64_MAX, Offset, RecordId
 from entrypoints.http.services import services_of
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+BatchId = Annotated[int | None, QueryParameter(ge=1, le=INT64_MAX, schema_extra={"maximum": INT64_MAX})]
 AnyRequest = Request[Any, Any, Any]
 
 
@@ -44,7 +50,44 @@ def message_body(record: MessageRecord) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "sent_at": record.sent_at,
+        "batch_id": record.batch_id,
     }
+
+
+class MessageBatchJson(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    data: dict[str, Any]
+    # pending (nothing tried yet), processing, completed (all sent), partially_failed, failed (none sent)
+    status: str
+    total: int
+    pending: int
+    sent: int
+    failed: int
+    # Pending messages already tried at least once: an outage being retried.
+    retrying: int
+    created_at: datetime
+    # When its last message was sent or failed; null while any is pending.
+    completed_at: datetime | None
+
+
+def batch_body(progress: BatchProgress) -> MessageBatchJson:
+    batch, counts = progress.batch, progress.counts
+    return MessageBatchJson(
+        id=batch.id,
+        name=batch.name,
+        kind=batch.kind,
+        data=batch.data,
+        status=progress.status.value,
+        total=counts.total,
+        pending=counts.pending,
+        sent=counts.sent,
+        failed=counts.failed,
+        retrying=counts.retrying,
+        created_at=batch.created_at,
+        completed_at=progress.completed_at,
+    )
 
 
 def _uow(request: AnyRequest) -> SqlAlchemyNotificationsUnitOfWork:
@@ -59,10 +102,13 @@ async def messages(
     kind: FromQuery[MessageKind | None] = None,
     about_type: FromQuery[str | None] = None,
     about_id: FromQuery[str | None] = None,
+    batch_id: BatchId = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    where = MessageFilter(status=status, kind=kind, about_type=about_type, about_id=about_id)
+    where = MessageFilter(
+        status=status, kind=kind, about_type=about_type, about_id=about_id, batch_id=batch_id
+    )
     found = await list_messages(_uow(request), where, limit=limit, offset=offset)
     return {
         "messages": [message_body(record) for record in found],
@@ -87,5 +133,10 @@ async def resend(request: AnyRequest, message_id: RecordId) -> dict[str, Any]:
     return {"status": "resending", "message": message_body(record)}
 
 
-router = Router(path="/", guards=[require_api_key], route_handlers=[messages, message, resend])
+@get("/message-batches/{batch_id:int}", summary="A bulk run: its messages counted by status, and its status")
+async def message_batch(request: AnyRequest, batch_id: RecordId) -> MessageBatchJson:
+    return batch_body(await get_batch(_uow(request), batch_id))
+
+
+router = Router(path="/", guards=[require_api_key], route_handlers=[messages, message, resend, message_batch])
 ROUTES = [router]

@@ -97,3 +97,49 @@ async def test_unknown_messages_and_callers_without_a_key_are_refused(programme_
         await programme_client.get("/messages", params={"status": "lost"}, headers=OPERATOR)
     ).status_code == 400
     assert (await programme_client.get("/messages")).status_code == 401
+
+
+async def test_a_batch_is_shown_with_its_messages_counted(
+    programme_client: Client, fake_clerk: FakeClerk, settings: Settings
+) -> None:
+    _, invitation_id = await _onboarded_family(programme_client, fake_clerk)
+    [(inserted,)] = await _sql(
+        settings,
+        "INSERT INTO message_batches (name, kind, data) VALUES ('Reminder run', 'invite_reminder', "
+        """'{"run": 1}') RETURNING id""",
+    )
+    batch_id = int(str(inserted))
+    # The invitation is sent, the staff email failed: both in the batch.
+    await _sql(
+        settings,
+        "UPDATE messages SET batch_id = :b, status = CASE WHEN id = :i THEN 'sent' ELSE 'failed' END",
+        b=batch_id,
+        i=invitation_id,
+    )
+    shown = await programme_client.get(f"/message-batches/{batch_id}", headers=OPERATOR)
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    counted = {k: body[k] for k in ("name", "kind", "data", "status", "total", "pending", "sent", "failed")}
+    assert counted == {
+        "name": "Reminder run",
+        "kind": "invite_reminder",
+        "data": {"run": 1},
+        "status": "partially_failed",
+        "total": 2,
+        "pending": 0,
+        "sent": 1,
+        "failed": 1,
+    }
+    assert body["completed_at"].endswith("Z")
+    listed = await programme_client.get(
+        "/messages", params={"batch_id": batch_id, "status": "sent"}, headers=OPERATOR
+    )
+    assert [(m["id"], m["batch_id"]) for m in listed.json()["messages"]] == [(invitation_id, batch_id)]
+
+    missing = await programme_client.get("/message-batches/999999", headers=OPERATOR)
+    assert (missing.status_code, missing.json()["code"]) == (404, "message_batch_not_found")
+    assert (await programme_client.get("/message-batches/0", headers=OPERATOR)).status_code == 400
+    assert (await programme_client.get(f"/message-batches/{batch_id}")).status_code == 401
+    assert (
+        await programme_client.get("/messages", params={"batch_id": 0}, headers=OPERATOR)
+    ).status_code == 400

@@ -59,6 +59,7 @@ async def test_each_operation_documents_its_statuses(client: Client) -> None:
             "503",
         },
         ("POST", "/webhooks/clerk"): {"200", "400", "401", "413", "415", "503"},
+        ("GET", "/message-batches/{batch_id}"): {"200", "400", "401", "404", "503"},
         ("GET", "/sentry-test"): {"200", "401", "500", "503"},
         ("GET", "/"): {"200"},
     }
@@ -81,6 +82,7 @@ async def test_security_schemes_follow_the_guards(client: Client) -> None:
     machine: list[dict[str, list[str]]] = [{"ApiKey": []}, {"Bearer": []}]
     person: list[dict[str, list[str]]] = [{"Bearer": []}]
     assert ops[("GET", "/jobs")]["security"] == machine
+    assert ops[("GET", "/message-batches/{batch_id}")]["security"] == machine
     assert ops[("POST", "/admin/families")]["security"] == machine
     assert ops[("POST", "/care-days")]["security"] == person
     assert ops[("GET", "/family")]["security"] == person

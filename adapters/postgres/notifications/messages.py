@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.postgres.notifications.rows import MessageRow
+from adapters.postgres.notifications.rows import MessageBatchRow, MessageRow
+from domain.notifications.batches import BatchCounts, BatchProgress, MessageBatch, NewBatch
 from domain.notifications.delivery import SEND_MESSAGE_JOB
 from domain.notifications.model import (
     About,
@@ -43,6 +46,7 @@ def _record(row: MessageRow) -> MessageRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         sent_at=row.sent_at,
+        batch_id=row.batch_id,
     )
 
 
@@ -70,6 +74,7 @@ class OutboxNotifier:
                 about_id=message.about.id,
                 idempotency_key=key,
                 status=MessageStatus.PENDING.value,
+                batch_id=message.batch_id,
             )
             .on_conflict_do_nothing(index_elements=[MessageRow.idempotency_key])
             .returning(MessageRow.id)
@@ -80,6 +85,14 @@ class OutboxNotifier:
             return Queued(new_id, True)
         existing = await self._session.execute(select(MessageRow.id).where(MessageRow.idempotency_key == key))
         return Queued(existing.scalar_one(), False)
+
+    async def start_batch(self, batch: NewBatch) -> int:
+        statement = (
+            pg_insert(MessageBatchRow)
+            .values(name=batch.name, kind=batch.kind, data=batch.data)
+            .returning(MessageBatchRow.id)
+        )
+        return int((await self._session.execute(statement)).scalar_one())
 
 
 class PostgresMessages:
@@ -133,5 +146,28 @@ class PostgresMessages:
             query = query.where(MessageRow.about_type == where.about_type)
         if where.about_id is not None:
             query = query.where(MessageRow.about_id == where.about_id)
+        if where.batch_id is not None:
+            query = query.where(MessageRow.batch_id == where.batch_id)
         query = query.order_by(MessageRow.id.desc()).limit(limit).offset(offset)
         return [_record(row) for row in (await self._session.execute(query)).scalars()]
+
+    async def batch_progress(self, batch_id: int) -> BatchProgress | None:
+        row = await self._session.get(MessageBatchRow, batch_id, populate_existing=True)
+        if row is None:
+            return None
+        status = MessageRow.status
+
+        def counted(condition: Any) -> Any:
+            return func.count().filter(condition)
+
+        query = select(
+            func.count(),
+            counted(status == MessageStatus.PENDING.value),
+            counted(status == MessageStatus.SENT.value),
+            counted(status == MessageStatus.FAILED.value),
+            counted((status == MessageStatus.PENDING.value) & (MessageRow.attempts > 0)),
+            func.max(MessageRow.updated_at),
+        ).where(MessageRow.batch_id == batch_id)
+        total, pending, sent, failed, retrying, last_change = (await self._session.execute(query)).one()
+        batch = MessageBatch(row.id, row.name, row.kind, dict(row.data), row.created_at)
+        return BatchProgress(batch, BatchCounts(total, pending, sent, failed, retrying, last_change))

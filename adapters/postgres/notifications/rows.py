@@ -1,4 +1,5 @@
-"""The ``messages`` row. ``migrations/versions/0008_messages.py`` creates exactly this.
+"""The ``messages`` and ``message_batches`` rows. ``migrations/versions/0008_messages.py`` and
+``0010_message_batches.py`` create exactly these.
 
 ``idempotency_key`` (cause + channel + recipient) is UNIQUE: the one judge of "this cause already asked
 for this message", also between two concurrent transactions.
@@ -11,7 +12,7 @@ from typing import Any
 
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,3 +54,18 @@ class MessageRow(DefaultBase):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("message_batches.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+
+
+class MessageBatchRow(DefaultBase):
+    """A bulk run; its counts are its messages' (``messages.batch_id``), counted when asked."""
+
+    __tablename__ = "message_batches"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(start=1, increment=1), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), server_default=func.now())
