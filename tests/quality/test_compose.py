@@ -30,7 +30,7 @@ def _example() -> dict[str, str]:
 
 
 def test_the_stack_has_its_services_and_the_app_waits_for_the_migration(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", *APP_SERVICES}
+    assert set(compose["services"]) == {"postgres", "redis", "mailpit", *APP_SERVICES}
     for name in ("web", "worker", "scheduler"):
         depends = compose["services"][name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
@@ -67,6 +67,24 @@ def test_the_documented_file_filled_in_passes_what_the_web_process_checks(compos
     settings.require_database_url()
     settings.require_redis_url()
     settings.require_sign_in()
+
+
+def test_the_stack_s_email_goes_to_its_mailpit_unless_compose_env_names_a_server(
+    compose: dict[str, Any],
+) -> None:
+    environment = compose["x-app"]["environment"]
+    assert (environment["SMTP_HOST"], environment["SMTP_PORT"]) == (
+        "${SMTP_HOST:-mailpit}",
+        "${SMTP_PORT:-1025}",
+    )
+    assert compose["services"]["mailpit"]["image"].startswith("axllent/mailpit:v")
+    # The preflight greets the SMTP server, so the migration waits for Mailpit to be up.
+    assert compose["services"]["migrate"]["depends_on"]["mailpit"]["condition"] == "service_healthy"
+    # As compose fills it in: the documented file's email settings pass what the worker checks.
+    filled = {**_example(), "API_KEY": "k" * 20, "SMTP_HOST": "mailpit", "SMTP_PORT": "1025"}
+    settings = load_settings(filled, env_file=ROOT / "no-such.env")
+    settings.require_email()
+    assert (settings.email_provider, settings.smtp_host, settings.smtp_port) == ("smtp", "mailpit", 1025)
 
 
 def test_the_psql_client_matches_the_server(compose: dict[str, Any]) -> None:
