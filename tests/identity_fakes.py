@@ -33,6 +33,7 @@ class FakeAccounts:
         self.accounts = {a.clerk_user_id: a for a in accounts}
         self.pending: dict[str, PendingAccount] = {}
         self.seen_writes = 0
+        self.active_hours: set[tuple[str, datetime]] = set()
 
     async def get(self, clerk_user_id: str) -> Account | None:
         return self.accounts.get(clerk_user_id)
@@ -49,6 +50,9 @@ class FakeAccounts:
     async def record_seen(self, clerk_user_id: str, account: Account) -> None:
         self.seen_writes += 1
         self.accounts[clerk_user_id] = account
+
+    async def record_activity(self, account: Account, hour: datetime) -> None:
+        self.active_hours.add((account.clerk_user_id, hour))
 
     async def add_pending(self, pending: PendingAccount) -> PendingAccount:
         stored = replace(pending, created_at=datetime.now(UTC))

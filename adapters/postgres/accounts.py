@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adapters.postgres.engagement import NOTE_ACTIVITY_STATEMENT
 from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.raw_rows import columns, fields
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
@@ -157,6 +158,8 @@ class RawSignInAccounts:
 
     def __init__(self, pool: RawPool) -> None:
         self._pool = pool
+        self._hour: datetime | None = None
+        self._active: set[str] = set()  # the people whose activity this hour is already noted
 
     async def get(self, clerk_user_id: str) -> Account | None:
         rows = await self._pool.fetch(ACCOUNT_STATEMENT, clerk_user_id)
@@ -164,6 +167,17 @@ class RawSignInAccounts:
 
     async def record_seen(self, clerk_user_id: str, account: Account) -> None:
         await self._pool.execute(SEEN_STATEMENT, clerk_user_id, account.last_seen_at)
+
+    async def record_activity(self, account: Account, hour: datetime) -> None:
+        # Remembered per process for the current hour: a person's later requests of the hour send nothing.
+        if hour != self._hour:
+            self._hour, self._active = hour, set()
+        if account.clerk_user_id in self._active:
+            return
+        await self._pool.execute(
+            NOTE_ACTIVITY_STATEMENT, account.clerk_user_id, hour, account.family_id, account.provider_id
+        )
+        self._active.add(account.clerk_user_id)
 
 
 class SqlAlchemyWebhookLedger:

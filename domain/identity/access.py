@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.errors import Forbidden
-from domain.identity.model import Account, Role, SignedIn
+from domain.identity.model import Account, Role, SignedIn, activity_hour
 from domain.identity.ports import SignInAccounts
 from domain.ports import Clock
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,19 @@ def linked_provider_id(account: Account) -> str:
 async def identify(accounts: SignInAccounts, clock: Clock, sign_in: SignedIn) -> Caller:
     """The caller behind a verified sign-in, noting when their account was last seen."""
     account = await accounts.get(sign_in.user_id)
-    seen = account.seen_at(clock.now()) if account else None
+    now = clock.now()
+    seen = account.seen_at(now) if account else None
     if seen is not None:
         await accounts.record_seen(sign_in.user_id, seen)
+    if account is not None:
+        await _note_activity(accounts, account, now)
     return Caller(sign_in, account)
+
+
+async def _note_activity(accounts: SignInAccounts, account: Account, now: datetime) -> None:
+    try:
+        await accounts.record_activity(account, activity_hour(now))
+    except Exception:
+        logger.warning(
+            "hourly activity not recorded", exc_info=True, extra={"clerk_user_id": account.clerk_user_id}
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import RuleRefused
@@ -17,6 +17,11 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 # last_seen_at is a hint for operators, not an audit log: writing it on every request would turn
 # each read into a write, so it is refreshed at most this often.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def activity_hour(now: datetime) -> datetime:
+    """The UTC hour ``now`` falls in: hourly activity is counted per person and UTC hour."""
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 class Role(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from domain.identity.model import Account, DirectoryUser, PendingAccount, SignedIn
@@ -62,6 +63,11 @@ class SignInAccounts(Protocol):
     async def get(self, clerk_user_id: str) -> Account | None: ...
 
     async def record_seen(self, clerk_user_id: str, account: Account) -> None: ...
+
+    async def record_activity(self, account: Account, hour: datetime) -> None:
+        """Note that the account was active in this UTC hour (one row per person and hour). An adapter
+        remembers the hours it has noted, so only a person's first request of an hour pays for it."""
+        ...
 
 
 class WebhookLedger(Protocol):

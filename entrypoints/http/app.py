@@ -16,6 +16,7 @@ from adapters.sentry import init_sentry
 from entrypoints.http import (
     admin_accounts,
     clerk_webhooks,
+    clicks,
     identity,
     jobs,
     messages,
@@ -67,6 +68,7 @@ def create_app(
             *programme.ROUTES,
             *money.ROUTES,
             *messages.ROUTES,
+            *clicks.ROUTES,
             *extra_routes,
             docs_assets(),
         ],

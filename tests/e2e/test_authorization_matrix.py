@@ -32,6 +32,7 @@ class Access(Enum):
     FAMILY = "a signed-in account linked to a family"
     RATE_SETTER = "a signed-in admin, or an account linked to a provider (never an API key)"
     PROVIDER = "a signed-in account linked to a provider"
+    PERSON = "a signed-in account linked to a family or provider (an admin role alone is not one)"
 
 
 ALLOWED = "allowed"
@@ -80,6 +81,13 @@ EXPECTED: dict[Access, dict[str, str | int]] = {
     },
     Access.FAMILY: {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "api_key": 401, "family": ALLOWED},
     Access.PROVIDER: {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "api_key": 401, "provider": ALLOWED},
+    Access.PERSON: {
+        **dict.fromkeys(CALLERS, 403),
+        "anonymous": 401,
+        "api_key": 401,
+        "family": ALLOWED,
+        "provider": ALLOWED,
+    },
 }
 
 NO_ID = "00000000-0000-4000-8000-000000000000"
@@ -207,6 +215,8 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("GET", "/schedules"): (Access.API_KEY, "/schedules", None),
     ("DELETE", "/schedules/{schedule_id:str}"): (Access.API_KEY, f"/schedules/{NO_ID}", None),
     ("POST", "/example-job"): (Access.API_KEY, "/example-job", {"delay_seconds": 3600}),
+    ("POST", "/clicks"): (Access.PERSON, "/clicks", {"tracking_id": "pathways_banner"}),
+    ("GET", "/clicks"): (Access.PERSON, "/clicks?tracking_id=nothing_clicked", None),
 }
 
 

@@ -128,6 +128,12 @@ JSON_ROUTES: dict[tuple[str, str], JsonRoute] = {
     ("PUT", "/care-days/{care_day_id:int}"): JsonRoute(
         "PUT", lambda h, day: f"/care-days/{day}", lambda h: h.family_headers, lambda h: {"type": "Full Day"}
     ),
+    ("POST", "/clicks"): JsonRoute(
+        "POST",
+        lambda h, _: "/clicks",
+        lambda h: h.family_headers,
+        lambda h: {"tracking_id": "pathways_banner", "url": "https://example.org"},
+    ),
     ("PUT", "/provider/payment-settings"): JsonRoute(
         "PUT",
         lambda h, _: "/provider/payment-settings",

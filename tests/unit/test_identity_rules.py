@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +11,15 @@ from domain.identity.access import Caller, admit, identify, linked_family_id, li
 from domain.identity.administration import change_account, create_account
 from domain.identity.directory_events import Outcome, UserEvent, apply_user_event
 from domain.identity.directory_sync import SYNC_DIRECTORY_JOB
-from domain.identity.model import Account, PendingAccount, Role, SignedIn, parse_roles, public_metadata
+from domain.identity.model import (
+    Account,
+    PendingAccount,
+    Role,
+    SignedIn,
+    activity_hour,
+    parse_roles,
+    public_metadata,
+)
 from tests.fakes import FakeJobQueue, FixedClock
 from tests.identity_fakes import FakeAccounts, FakeDirectory, FakeLedger, FakeUnitOfWork
 
@@ -66,6 +74,30 @@ async def test_last_seen_is_written_at_most_every_five_minutes() -> None:
     clock.current = NOW + timedelta(minutes=6)
     await identify(accounts, clock, ALICE)
     assert accounts.seen_writes == 2
+
+
+async def test_activity_is_noted_for_the_utc_hour_of_each_request() -> None:
+    accounts = FakeAccounts(Account("user_alice", None))
+    clock = FixedClock(NOW + timedelta(minutes=59, seconds=59))
+    await identify(accounts, clock, ALICE)
+    clock.current = NOW + timedelta(hours=1, minutes=1)
+    await identify(accounts, clock, ALICE)
+    assert accounts.active_hours == {("user_alice", NOW), ("user_alice", NOW + timedelta(hours=1))}
+    assert activity_hour(datetime(2026, 1, 1, 5, 30, tzinfo=timezone(timedelta(hours=-7)))) == datetime(
+        2026, 1, 1, 12, tzinfo=UTC
+    )
+
+
+async def test_activity_that_cannot_be_noted_never_fails_the_sign_in() -> None:
+    class Broken(FakeAccounts):
+        async def record_activity(self, account: Account, hour: datetime) -> None:
+            raise OSError("the database went away")
+
+    caller = await identify(Broken(Account("user_alice", None)), FixedClock(NOW), ALICE)
+    assert caller.account is not None
+    assert await identify(FakeAccounts(), FixedClock(NOW), ALICE) == Caller(
+        ALICE, None
+    )  # no account, no note
 
 
 def test_frontend_metadata_is_blank_for_a_deactivated_account() -> None:

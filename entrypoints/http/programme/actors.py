@@ -98,6 +98,11 @@ async def provider_account(request: AnyRequest) -> tuple[Actor, Account]:
     return actor_for_account(account), account
 
 
+async def signed_in_account(request: AnyRequest) -> Account:
+    """The account a people's route's guard admitted (found late, with the same rule, when unguarded)."""
+    return await _guarded_account(request)
+
+
 async def _guarded_account(request: AnyRequest) -> Account:
     if _ACCOUNT not in request.state:  # a route without its guard: the same rule, found late
         await programme_person(request, request.route_handler)

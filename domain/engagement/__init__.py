@@ -1,0 +1,1 @@
+"""Engagement: which banners and links people click (the frontend's tracking ids)."""
