@@ -2,7 +2,7 @@
 
 Both are written on the plain asyncpg pool: a click is one upsert, and hourly activity is noted from
 the sign-in path of every request (``RawSignInAccounts.record_activity``), where the ORM would cost more
-than the statement. ``migrations/versions/0010_clicks_and_activity.py`` creates exactly these rows.
+than the statement. ``migrations/versions/0011_clicks_and_activity.py`` creates exactly these rows.
 """
 
 from __future__ import annotations

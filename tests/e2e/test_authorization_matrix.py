@@ -212,6 +212,7 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("GET", "/messages"): (Access.API_KEY, "/messages", None),
     ("GET", "/messages/{message_id:int}"): (Access.API_KEY, "/messages/999999", None),
     ("POST", "/messages/{message_id:int}/resend"): (Access.API_KEY, "/messages/999999/resend", None),
+    ("GET", "/message-batches/{batch_id:int}"): (Access.API_KEY, "/message-batches/999999", None),
     ("GET", "/schedules"): (Access.API_KEY, "/schedules", None),
     ("DELETE", "/schedules/{schedule_id:str}"): (Access.API_KEY, f"/schedules/{NO_ID}", None),
     ("POST", "/example-job"): (Access.API_KEY, "/example-job", {"delay_seconds": 3600}),

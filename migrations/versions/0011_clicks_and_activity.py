@@ -1,7 +1,7 @@
 """Clicks (one count per person and tracking id) and hourly activity (one row per person and UTC hour).
 
-Revision ID: 0010_clicks_and_activity
-Revises: 0009_reclamations
+Revision ID: 0011_clicks_and_activity
+Revises: 0010_message_batches
 Create Date: 2026-12-03 13:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_clicks_and_activity"
-down_revision: str | None = "0009_reclamations"
+revision: str = "0011_clicks_and_activity"
+down_revision: str | None = "0010_message_batches"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
