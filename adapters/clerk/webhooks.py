@@ -1,4 +1,5 @@
-"""Clerk webhook deliveries: the Svix signature scheme, and reading the event envelope.
+"""Clerk webhook deliveries: the Svix signature scheme, and reading the event envelope (user events, and
+the emails Clerk asks us to deliver).
 
 Written here rather than taken from the ``svix`` package (reference/clerk.md §3.2): the check is
 ~30 lines of stdlib, the package would pull in pydantic and an API client for it, and it raises
@@ -15,10 +16,12 @@ import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.clerk.backend_api import primary_email
 from domain.errors import RuleRefused, Unauthenticated
 from domain.identity.directory_events import UserEvent
+from domain.notifications.clerk_invitations import INVITATION_SLUG, ClerkEmail
 
 TOLERANCE_SECONDS = 5 * 60
 SIGNATURE_REFUSED = "The webhook signature is missing or not valid."
@@ -90,6 +93,49 @@ def read_user_event(message_id: str, body: bytes) -> UserEvent:
     return UserEvent(
         message_id=message_id, event_type=envelope["type"], user_id=user_id, email=primary_email(data)
     )
+
+
+def read_clerk_email(body: bytes) -> ClerkEmail:
+    """An ``email.created`` event's email (a verified body already read by ``read_user_event``).
+
+    Only an invitation we are to deliver is checked closely: its address and Clerk's link must be
+    there (400 otherwise). One Clerk delivers itself (``delivered_by_clerk``) is not ours to send again.
+    """
+    data = _object(json.loads(body).get("data"))
+    slug = data.get("slug") if isinstance(data.get("slug"), str) else ""
+    if data.get("delivered_by_clerk") is True:
+        slug = f"{slug} (delivered by Clerk)"
+    if slug != INVITATION_SLUG:
+        return ClerkEmail(email_id=str(data.get("id", "")), slug=str(slug), to="")
+    email_id, to = _text(data.get("id")), _text(data.get("to_email_address"))
+    details = _object(data.get("data"))
+    action_url = _text(details.get("action_url"))
+    if email_id is None:
+        raise _malformed("an email without an id")
+    if to is None or "@" not in to:
+        raise _malformed("an invitation email without a to_email_address")
+    if action_url is None or urlsplit(action_url).scheme not in ("https", "http"):
+        raise _malformed("an invitation email without an http(s) action_url")
+    metadata = _object(_object(details.get("invitation")).get("public_metadata"))
+    types = metadata.get("types")
+    listed = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    return ClerkEmail(
+        email_id=email_id,
+        slug=INVITATION_SLUG,
+        to=to,
+        action_url=action_url,
+        roles=tuple(t for t in listed if isinstance(t, str)),
+        family_id=_text(metadata.get("family_id")),
+        provider_id=_text(metadata.get("provider_id")),
+    )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _refused() -> Unauthenticated:

@@ -36,6 +36,8 @@ class MessageKind(enum.StrEnum):
     STAFF_ONBOARDED = "staff_onboarded"
     STAFF_PAYMENT_RATE_SET = "staff_payment_rate_set"
     PAYMENT_REMINDER = "payment_reminder"
+    # Clerk's own invitation email, delivered by us (its `email.created` webhook): in the person's language.
+    CLERK_INVITATION = "clerk_invitation"
 
 
 # Staff read English; their messages have no translations to miss.

@@ -1,4 +1,5 @@
-"""``POST /webhooks/clerk``: Clerk's user events, verified with the Svix signature scheme.
+"""``POST /webhooks/clerk``: Clerk's user events, and the invitation emails Clerk asks us to deliver
+(``email.created``, domain/notifications/clerk_invitations.py), verified with the Svix signature scheme.
 
 The raw body is read and verified before any JSON parsing (re-serialised JSON would not match
 the signature). Bad or missing signature → 401; a signed but malformed body → 400; an event we
@@ -16,14 +17,16 @@ from litestar import Request, post
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from adapters.clerk.webhooks import read_user_event, verify_delivery
+from adapters.clerk.webhooks import read_clerk_email, read_user_event, verify_delivery
 from adapters.postgres.accounts import SqlAlchemyAccounts, SqlAlchemyWebhookLedger
 from domain.errors import DependencyUnavailable
 from domain.identity.directory_events import apply_user_event
+from domain.notifications.clerk_invitations import deliver_clerk_email
 from entrypoints.http.services import services_of
 
 logger = logging.getLogger("cap_portal.webhooks")
 _MESSAGE_ID = "svix_message_id"
+EMAIL_CREATED = "email.created"
 
 
 class Received(msgspec.Struct):
@@ -46,12 +49,15 @@ async def svix_signed(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRou
     guards=[svix_signed],
     opt={"json_body": True},  # the raw body goes through the app's JSON checks (depth, NUL…) too
     status_code=200,
-    summary="Clerk user events (Svix-signed)",
+    summary="Clerk user events and invitation emails to deliver (Svix-signed)",
 )
 async def clerk_webhook(request: Request[Any, Any, Any]) -> Received:
     services = services_of(request)
     message_id: str = request.state[_MESSAGE_ID]
-    event = read_user_event(message_id, await request.body())
+    body = await request.body()
+    event = read_user_event(message_id, body)
+    if event.event_type == EMAIL_CREATED:
+        return await _deliver_email(request, message_id, body)
     uow = services.unit_of_work()
     accounts = SqlAlchemyAccounts(uow)
     outcome = await apply_user_event(
@@ -60,6 +66,18 @@ async def clerk_webhook(request: Request[Any, Any, Any]) -> Received:
     logger.info(
         "clerk webhook",
         extra={"message_id": message_id, "type": event.event_type, "user": event.user_id, "outcome": outcome},
+    )
+    return Received(received=True, outcome=outcome.value)
+
+
+async def _deliver_email(request: Request[Any, Any, Any], message_id: str, body: bytes) -> Received:
+    """An email Clerk asks us to deliver: its invitation, in the invitee's language (its own message
+    record, keyed by Clerk's email id, makes a redelivery harmless without the webhook ledger)."""
+    email = read_clerk_email(body)
+    outcome = await deliver_clerk_email(services_of(request).programme_unit_of_work(), email)
+    logger.info(
+        "clerk webhook",
+        extra={"message_id": message_id, "type": EMAIL_CREATED, "slug": email.slug, "outcome": outcome},
     )
     return Received(received=True, outcome=outcome.value)
 

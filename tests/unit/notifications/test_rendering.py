@@ -47,6 +47,12 @@ SAMPLES: dict[MessageKind, dict[str, Any]] = {
         "deadline": "2025-01-06",
         "path": "/family",
     },
+    MessageKind.CLERK_INVITATION: {
+        "recipient": "ana@example.org",
+        "role": "family",
+        "first_name": "Ana",
+        "action_url": "https://accounts.example.org/sign-up?__clerk_ticket=t&x=<1>",
+    },
 }
 GOLDEN_TEXT = {
     MessageKind.PORTAL_INVITATION: (
@@ -79,6 +85,17 @@ GOLDEN_TEXT = {
         "--\nCAP Colorado\nhttps://portal.example.org/\n",
     ),
 }
+GOLDEN_TEXT[MessageKind.CLERK_INVITATION] = (
+    "You are invited to the CAP Colorado portal",
+    "Hello Ana,\n\n"
+    "You have been invited to the CAP Colorado portal. With it you can see your childcare budget and "
+    "schedule and pay for care with your provider.\n\n"
+    "Accept the invitation and create your account: "
+    "https://accounts.example.org/sign-up?__clerk_ticket=t&x=<1>\n\n"
+    "The invitation is for this email address (ana@example.org). If you were not expecting it, you can "
+    "ignore this email.\n\n"
+    "--\nCAP Colorado\nhttps://portal.example.org/\n",
+)
 renderer = TemplateRenderer(FRONTEND)
 
 
@@ -108,8 +125,12 @@ def test_every_language_renders_its_own_text_with_links_on_the_frontend(
     if language is not Language.ENGLISH:
         assert (rendered.subject, rendered.text) != (english.subject, english.text)
     link = "https://portal.example.org" + SAMPLES[kind].get("sign_in_path", SAMPLES[kind].get("path", ""))
+    if kind is MessageKind.CLERK_INVITATION:  # Clerk's own link (with its ticket), escaped in HTML
+        link = SAMPLES[kind]["action_url"]
+        assert 'href="https://accounts.example.org/sign-up?__clerk_ticket=t&amp;x=&lt;1&gt;"' in rendered.html
     assert link in rendered.text
-    assert f'href="{link}"' in rendered.html
+    if kind is not MessageKind.CLERK_INVITATION:
+        assert f'href="{link}"' in rendered.html
     assert f'lang="{language.value}"' in rendered.html
     assert ('dir="rtl"' in rendered.html) is (language is Language.ARABIC)
 
