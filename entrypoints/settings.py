@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from adapters.clerk.defaults import DEFAULT_API_URL as DEFAULT_CLERK_API_URL
+from domain.money.payments import DEFAULT_MAX_PAYMENT_ATTEMPTS, DEFAULT_MAX_PAYMENT_CENTS, PaymentRules
 from domain.programme.config import (
     DEFAULT_MAX_ALLOCATION_CENTS,
     DEFAULT_MAX_CHILDREN_PER_PROVIDER,
@@ -70,6 +71,10 @@ class Settings:
     clerk_api_url: str = DEFAULT_CLERK_API_URL
     max_children_per_provider: int = DEFAULT_MAX_CHILDREN_PER_PROVIDER
     max_allocation_cents: int = DEFAULT_MAX_ALLOCATION_CENTS
+    # The largest amount one payment to a provider may move, and the tries of one payment before an
+    # operator must look at it (domain/money/payments.py).
+    max_payment_cents: int = DEFAULT_MAX_PAYMENT_CENTS
+    payment_max_attempts: int = DEFAULT_MAX_PAYMENT_ATTEMPTS
     # No monthly allocation for a month starting on or after this date; None = the programme runs on.
     program_end_date: date | None = None
     job_redelivery_seconds: int = 60
@@ -168,6 +173,9 @@ class Settings:
                 f" (start `cap-portal dev` in another terminal, or set {name}={example})"
             )
         return f"{name}: not set (expected {example})"
+
+    def payment_rules(self) -> PaymentRules:
+        return PaymentRules(max_payment_cents=self.max_payment_cents, max_attempts=self.payment_max_attempts)
 
     def programme_rules(self) -> ProgrammeRules:
         """The programme's rules as the domain takes them."""
@@ -486,6 +494,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CLERK_API_URL": _http_url,
     "MAX_CHILDREN_PER_PROVIDER": _positive_int,
     "MAX_ALLOCATION_CENTS": _positive_int,
+    "MAX_PAYMENT_CENTS": _positive_int,
+    "PAYMENT_MAX_ATTEMPTS": _positive_int,
     "PROGRAM_END_DATE": _iso_date,
     "JOB_REDELIVERY_SECONDS": _positive_int,
     "SCHEDULER_RECONCILE_SECONDS": _positive_int,

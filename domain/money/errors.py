@@ -72,3 +72,58 @@ class FamilyWalletMissing(DependencyUnavailable):
 class SandboxNotInUse(Conflict):
     code = "sandbox_not_in_use"
     default_message = "The sandbox controls need PAYMENT_GATEWAY=sandbox"
+
+
+# --- Paying providers: the pre-checks refuse with 400 (the frontend reads only 400 as "this failed") ----
+
+
+class NothingToPay(RuleRefused):
+    code = "nothing_to_pay"
+    default_message = "There are no unpaid care days to submit"
+
+
+class PaymentAboveMaximum(RuleRefused):
+    code = "payment_above_maximum"
+    default_message = "The payment is above the largest amount one payment may move"
+
+
+class PaymentExceedsRemainder(RuleRefused):
+    code = "payment_exceeds_remainder"
+    default_message = "The payment is more than what remains unpaid of the month's allocation"
+
+
+class FamilyWalletShort(RuleRefused):
+    code = "family_wallet_short"
+    default_message = "The family's wallet does not hold enough for this payment"
+
+
+class FamilyCannotPay(RuleRefused):
+    code = "family_cannot_pay"
+    default_message = "The family's wallet is not open yet"
+
+
+class ProviderNotPayable(RuleRefused):
+    code = "provider_not_payable"
+    default_message = "The provider cannot receive payments yet"
+
+
+class ItemsAlreadyClaimed(RuleRefused):
+    """A care day or lump sum already belongs to another payment intent (the database said so)."""
+
+    code = "items_already_claimed"
+    default_message = "These care days are already being paid"
+
+
+class ItemsNotInAllocation(RuleRefused):
+    code = "items_not_in_allocation"
+    default_message = "Every paid item must belong to the allocation and provider being paid"
+
+
+class PaymentIntentNotFound(NotFound):
+    code = "payment_intent_not_found"
+    default_message = "Payment intent not found"
+
+
+class PaymentIntentNotRetryable(Conflict):
+    code = "payment_intent_not_retryable"
+    default_message = "This payment intent is paid already"

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from domain.money.funding import AllocationFunding
+from domain.money.history import HistoryLine
 from domain.money.ledger import Account, AccountLine, LedgerTransaction, RecordedTransaction
+from domain.money.payments import IntentStatus, Payment, PaymentAttempt, PaymentIntent
 from domain.money.wallet_details import WalletHolder
 from domain.money.wallets import FamilyPaymentSettings, Instrument, ProviderPaymentSettings
 from domain.programme.ports import ProgrammeUnitOfWork
@@ -148,6 +151,64 @@ class FundingRepository(Protocol):
         ...
 
 
+class PaymentRepository(Protocol):
+    """Payment intents, their attempts and payments. Claims are the database's: ``add_intent`` raises
+    ``ItemsAlreadyClaimed`` when a care day or lump sum already belongs to an intent (UNIQUE), and the
+    unit of work then keeps nothing of the refused change."""
+
+    async def add_intent(self, intent: PaymentIntent) -> None:
+        """Stores the intent and its items; marks its care days submitted (``last_submitted_at``,
+        ``payment_distribution_requested``) in the same statements, whatever their number."""
+        ...
+
+    async def get(self, intent_id: str) -> PaymentIntent | None: ...
+    async def get_for_update(self, intent_id: str) -> PaymentIntent | None:
+        """Locks the intent's row until the unit of work ends: concurrent tries of one intent take turns
+        recording their steps."""
+        ...
+
+    async def save(self, intent: PaymentIntent) -> None:
+        """Stores the intent's progress (status, attempts, errors, transfer ids)."""
+        ...
+
+    async def add_attempt(self, attempt: PaymentAttempt) -> PaymentAttempt:
+        """Stores a new attempt and returns it with its id (UNIQUE intent and number)."""
+        ...
+
+    async def save_attempt(self, attempt: PaymentAttempt) -> None: ...
+    async def attempts(self, intent_id: str) -> list[PaymentAttempt]:
+        """The intent's attempts, first first."""
+        ...
+
+    async def latest_attempt(self, intent_id: str) -> PaymentAttempt | None: ...
+    async def add_payment(self, payment: Payment) -> bool:
+        """Stores the intent's one payment, links its care days to it and adds its amount to the
+        allocation's ``paid_cents``; False (and nothing written) when the intent has its payment already."""
+        ...
+
+    async def payment_of(self, intent_id: str) -> Payment | None: ...
+    async def unpaid_claimed_cents(self, allocation_id: int) -> int:
+        """What the allocation's intents that are not paid yet have claimed (failed ones too: their
+        items stay claimed until an operator decides)."""
+        ...
+
+    async def unmoved_claims_cents(self, family_id: str) -> int:
+        """What the family's unpaid intents will still take from its wallet (their first step has not
+        been recorded yet)."""
+        ...
+
+    async def due(self, now: datetime, *, abandoned_before: datetime, limit: int) -> list[str]:
+        """Open intents a sweep should try now: retrying ones whose time has come, pending or processing
+        ones untouched since ``abandoned_before`` (their process died), oldest first."""
+        ...
+
+    async def list_by_status(
+        self, statuses: Sequence[IntentStatus], *, limit: int, offset: int = 0
+    ) -> list[PaymentIntent]:
+        """Intents in any of the statuses (all when empty), newest first."""
+        ...
+
+
 class MoneyUnitOfWork(ProgrammeUnitOfWork, Protocol):
     @property
     def ledger(self) -> Ledger: ...
@@ -155,6 +216,18 @@ class MoneyUnitOfWork(ProgrammeUnitOfWork, Protocol):
     def payment_settings(self) -> PaymentSettingsRepository: ...
     @property
     def fundings(self) -> FundingRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+
+class PaymentHistoryReads(Protocol):
+    """The history pages' reads: a fixed number of statements whatever the number of payments."""
+
+    async def for_family(self, family_id: str, *, limit: int) -> list[HistoryLine]:
+        """The family's payment intents, newest first, with their days or lump sum."""
+        ...
+
+    async def for_provider(self, provider_id: str, *, limit: int) -> list[HistoryLine]: ...
 
 
 class SettingsReads(Protocol):

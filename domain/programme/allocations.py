@@ -27,8 +27,8 @@ class MonthAllocation:
     allocation_cents: int
     created_at: datetime
     updated_at: datetime
-    # Sums kept by the payments, reclamation and lump-sum capabilities; the repository loads them with
-    # the allocation and they stay 0 until those capabilities exist.
+    # Sums kept on the allocation's row by the records that change them, under its row lock: paid_cents
+    # when an intent is paid, lump_sum_cents when a lump sum is created, reclaimed_cents by a reclamation.
     reclaimed_cents: int = 0
     paid_cents: int = 0
     lump_sum_cents: int = 0

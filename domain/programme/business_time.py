@@ -39,6 +39,10 @@ class BusinessCalendar:
         self._clock = clock
         self.timezone = ZoneInfo(timezone)
 
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
     def now(self) -> datetime:
         """The current instant in UTC (what gets stored)."""
         return self._clock.now().astimezone(UTC)

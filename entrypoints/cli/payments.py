@@ -3,6 +3,7 @@
 - ``onboard``: a wallet for every family and provider without one (what the onboarding jobs missed);
 - ``unfunded``: allocations whose funding has not succeeded yet, with each one's last error;
 - ``fund``: fund them (or the ``--allocation`` ids named), each exactly once by its idempotency key;
+- ``retry``: try payment intents again (``--intent ID`` or ``--all``), each resuming where it stopped;
 - ``ledger``: a family's or a provider's lines in our ledger, with the running balance;
 - ``reclaim``: unpaid allocation money back to the programme, once per allocation (cli/reclaim.py);
 - ``sandbox …``: make the sandbox's next calls fail, clear that, link a provider's bank, show its books
@@ -28,11 +29,19 @@ from adapters.postgres.money.sandbox_gateway import OPERATIONS, Fault, SandboxGa
 from domain.errors import DomainError
 from domain.money.funding import AllocationFunding
 from domain.money.ledger import Account, AccountLine
+from domain.money.payments import IntentStatus, PaymentIntent
 from domain.money.use_cases.funding import FundingRunSummary, fund_unfunded_allocations, unfunded_allocations
+from domain.money.use_cases.paying import (
+    RetrySummary,
+    due_intents,
+    intent_with_attempts,
+    intents_by_status,
+    retry_intents,
+)
 from domain.money.use_cases.sweeps import Holder, WalletSweepSummary, open_missing_wallets
 from domain.ports import JobQueue
 from entrypoints.jobs.context import JobContext, build_job_context
-from entrypoints.jobs.money import funding_json
+from entrypoints.jobs.money import funding_json, intent_json, retry_summary_json
 from entrypoints.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -239,6 +248,83 @@ def _funding_report(summary: FundingRunSummary) -> str:
     lines.append(f"  already settled: {len(summary.already_settled)}")
     lines.append(f"  failed: {len(summary.failed)}")
     lines += [f"    allocation {f.allocation_id}: {f.code}: {f.message}" for f in summary.failed]
+    return "\n".join(lines)
+
+
+# --- payment intents ----------------------------------------------------------------------------------
+
+
+@payments.command()
+@click.option(
+    "--intent", "intent_ids", multiple=True, metavar="ID",
+    help="Retry this payment intent (repeatable), a failed one too.",
+)  # fmt: skip
+@click.option("--all", "every", is_flag=True, help="Every failed or retrying intent, and abandoned ones.")
+@click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--dry-run", is_flag=True, help="List what would be retried; move no money.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def retry(intent_ids: tuple[str, ...], every: bool, limit: int, dry_run: bool, as_json: bool) -> None:
+    """Try payment intents again now, each resuming where its last try stopped (nothing moves twice)."""
+    if bool(intent_ids) == every:
+        _refuse("name the intents to retry with --intent ID, or --all (not both)")
+    settings = _settings()
+
+    async def chosen(context: JobContext) -> list[PaymentIntent]:
+        uow = context.money_unit_of_work()
+        if intent_ids:
+            found = [(await intent_with_attempts(uow, intent_id))[0] for intent_id in intent_ids]
+        else:
+            found = await intents_by_status(uow, [IntentStatus.FAILED, IntentStatus.RETRYING], limit=limit)
+            abandoned = set(await due_intents(uow, context.clock, limit=limit)) - {i.id for i in found}
+            found += [(await intent_with_attempts(uow, intent_id))[0] for intent_id in sorted(abandoned)]
+        return found
+
+    try:
+        intents = _run(settings, chosen)
+    except DomainError as refused:
+        _refuse(refused.message)
+    if dry_run:
+        data = {"dry_run": True, "intents": [intent_json(i) for i in intents]}
+        _emit(as_json, data, "Dry run: no money moved.\n" + _intents_report(intents))
+        sys.exit(0)
+
+    async def work(context: JobContext) -> RetrySummary:
+        with _progress("Retrying") as bar:
+            return await retry_intents(
+                context.money_unit_of_work(),
+                context.gateway,
+                context.clock,
+                context.payment_rules,
+                [i.id for i in intents],
+                operator=True,
+                on_intent_done=_bar_callback(bar),
+            )
+
+    summary = _run(settings, work)
+    _emit(as_json, {"dry_run": False, **retry_summary_json(summary)}, _retry_report(summary))
+    sys.exit(1 if summary.failed or summary.retrying else 0)
+
+
+def _intents_report(intents: list[PaymentIntent]) -> str:
+    lines = [f"Payment intents to retry: {len(intents)}"]
+    lines += [
+        f"  {i.id}: {i.status.value} {_dollars(i.amount_cents)}, {i.attempts} tries"
+        + (f", last error {i.last_error_code}: {i.last_error}" if i.last_error_code else "")
+        for i in intents
+    ]
+    return "\n".join(lines)
+
+
+def _retry_report(summary: RetrySummary) -> str:
+    lines = ["Retried payment intents"]
+    for label, ids in (
+        ("paid", summary.paid),
+        ("retrying (the gateway did not answer; a job tries again)", summary.retrying),
+        ("failed", summary.failed),
+        ("skipped (paid already)", summary.skipped),
+    ):
+        lines.append(f"  {label}: {len(ids)}")
+        lines += [f"    {intent_id}" for intent_id in ids]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from adapters.postgres.accounts import RawSignInAccounts
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
+from adapters.postgres.money.history import RawPaymentHistoryReads
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from adapters.postgres.programme.care_day_writes import RawCareDayUnitOfWork
 from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
@@ -29,6 +30,7 @@ from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
+from domain.money.payments import PaymentRules
 from domain.money.ports import PaymentGateway
 from domain.ports import Clock, DependencyProbe, JobQueue
 from domain.programme.business_time import BusinessCalendar
@@ -78,6 +80,10 @@ class WebServices:
         return await self._health()
 
     @property
+    def payment_rules(self) -> PaymentRules:
+        return self.settings.payment_rules()
+
+    @property
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(self.clock, self.rules.business_timezone)
 
@@ -113,6 +119,10 @@ class WebServices:
     def payment_flag_reads(self) -> RawPaymentFlagReads:
         """What the home pages say about money, on plain asyncpg."""
         return RawPaymentFlagReads(self.raw_pool)
+
+    def payment_history_reads(self) -> RawPaymentHistoryReads:
+        """The payment history pages on plain asyncpg (two fixed statements)."""
+        return RawPaymentHistoryReads(self.raw_pool)
 
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.job_queue)

@@ -25,6 +25,7 @@ from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotifications
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.identity.ports import IdentityDirectory
+from domain.money.payments import PaymentRules
 from domain.money.ports import PaymentGateway
 from domain.notifications.delivery import Envelope, Postman
 from domain.notifications.ports import MessageRenderer
@@ -91,6 +92,10 @@ class JobContext:
 
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.jobs)
+
+    @property
+    def payment_rules(self) -> PaymentRules:
+        return self.settings.payment_rules()
 
     @property
     def rules(self) -> ProgrammeRules:

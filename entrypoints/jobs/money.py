@@ -17,8 +17,10 @@ from typing import Any
 from domain.errors import DomainError
 from domain.money.errors import GatewayDeclined, GatewayUnavailable, WalletDetailsInvalid
 from domain.money.funding import AllocationFunding
+from domain.money.payments import PaymentIntent
 from domain.money.use_cases import jobs as names
 from domain.money.use_cases.funding import fund_allocation
+from domain.money.use_cases.paying import RetrySummary, due_intents, pay_intent, retry_intents
 from domain.money.use_cases.refresh import ask_for_pending_refresh, ask_for_wallet_refresh
 from domain.money.use_cases.wallets import (
     open_family_wallet,
@@ -175,3 +177,66 @@ def funding_json(funding: AllocationFunding) -> dict[str, Any]:
 
 def error_json(error: DomainError) -> dict[str, Any]:
     return {"code": error.code, "error": error.message}
+
+
+# --- Paying providers ----------------------------------------------------------------------------------
+# The intent keeps its own tries and backoff (domain/money/use_cases/paying.py): a failed try is recorded
+# and the next one enqueued at its time in the same transaction, so this job does not raise for a gateway
+# failure (its own retries are for a database outage only). The sweep every five minutes resumes what a
+# lost job or a killed worker left behind.
+PAY_RETRIES: dict[str, Any] = {
+    "max_retries": 5,
+    "min_backoff": timedelta(seconds=30),
+    "max_backoff": timedelta(minutes=10),
+    "time_limit": timedelta(minutes=2),
+}
+RETRY_PAYMENT_INTENTS_CRON = "*/5 * * * *"
+SWEEP_LIMIT = 200
+
+
+@job_manager.job(name=names.PAY_INTENT, **PAY_RETRIES)
+async def pay_intent_job(intent_id: str) -> dict[str, Any]:
+    """One try of the payment intent, resuming where the last one stopped (a paid one is left alone)."""
+    context = job_context()
+    outcome = await pay_intent(
+        context.money_unit_of_work(), context.gateway, context.clock, context.payment_rules, intent_id
+    )
+    return intent_json(outcome.intent) | {"tried": outcome.tried}
+
+
+@job_manager.job(
+    name=names.RETRY_PAYMENT_INTENTS, cron=RETRY_PAYMENT_INTENTS_CRON, time_limit=timedelta(minutes=10)
+)
+async def retry_payment_intents() -> dict[str, Any]:
+    """Tries every open intent that is due: retrying ones whose time has come (their job was lost) and
+    ones a dead process left pending or processing."""
+    context = job_context()
+    uow = context.money_unit_of_work()
+    due = await due_intents(uow, context.clock, limit=SWEEP_LIMIT)
+    summary = await retry_intents(uow, context.gateway, context.clock, context.payment_rules, due)
+    return retry_summary_json(summary)
+
+
+def intent_json(intent: PaymentIntent) -> dict[str, Any]:
+    """A payment intent as job results and ``payments retry --json`` show it."""
+    return {
+        "intent_id": intent.id,
+        "kind": intent.kind.value,
+        "allocation_id": intent.allocation_id,
+        "provider_id": intent.provider_id,
+        "amount_cents": intent.amount_cents,
+        "status": intent.status.value,
+        "attempts": intent.attempts,
+        "next_attempt_at": intent.next_attempt_at.isoformat() if intent.next_attempt_at else None,
+        "last_error_code": intent.last_error_code,
+        "last_error": intent.last_error,
+    }
+
+
+def retry_summary_json(summary: RetrySummary) -> dict[str, Any]:
+    return {
+        "paid": summary.paid,
+        "retrying": summary.retrying,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+    }

@@ -118,6 +118,17 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("POST", "/admin/families"): (Access.ADMIN, "/admin/families", FAMILY_BODY),
     ("GET", "/admin/families"): (Access.ADMIN, "/admin/families", None),
     ("GET", "/admin/allocations/unfunded"): (Access.ADMIN, "/admin/allocations/unfunded", None),
+    ("GET", "/admin/payment-intents"): (Access.ADMIN, "/admin/payment-intents", None),
+    ("GET", "/admin/payment-intents/{intent_id:str}"): (
+        Access.ADMIN,
+        f"/admin/payment-intents/{NO_ID}",
+        None,
+    ),
+    ("POST", "/admin/payment-intents/{intent_id:str}/retry"): (
+        Access.ADMIN,
+        f"/admin/payment-intents/{NO_ID}/retry",
+        None,
+    ),
     ("GET", "/admin/allocations/{allocation_id:int}/funding"): (
         Access.ADMIN,
         "/admin/allocations/1/funding",
@@ -180,11 +191,18 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/child/{NO_ID}/allocation/1/2025",
         None,
     ),
+    ("POST", "/child/{child_id:str}/provider/{provider_id:str}/allocation/{month:str}/{year:str}/submit"): (
+        Access.FAMILY,
+        f"/child/{NO_ID}/provider/{NO_ID}/allocation/1/2025/submit",
+        None,
+    ),
     ("GET", "/provider/{provider_id:str}/allocated_care_days"): (
         Access.PROGRAMME,
         f"/provider/{NO_ID}/allocated_care_days",
         None,
     ),
+    ("GET", "/family/payments"): (Access.FAMILY, "/family/payments", None),
+    ("GET", "/provider/payments"): (Access.PROVIDER, "/provider/payments", None),
     ("GET", "/provider/payment-settings"): (Access.PROVIDER, "/provider/payment-settings", None),
     ("PUT", "/provider/payment-settings"): (
         Access.PROVIDER,

@@ -6,7 +6,8 @@ so a funding or a payment committed while the check runs is either in every figu
 read is one statement over all the allocations (or wallets), never one per record: 10,000 allocations
 are checked in well under a second of SQL (docs/benchmarks.md, "Reconciliation").
 
-Paid amounts are 0 until the payments tables exist (the payment flow adds them here).
+Paid is what left the family's wallet for the allocation's payment intents (their ``family_to_provider``
+transactions, whose record is the intent), against the intents whose first step is recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from domain.money.ledger import Account, AccountKind
 from domain.money.reconciliation import AllocationBooks, Drift, DriftRule, WalletBooks
 
 # Money into or out of a family wallet, per allocation, by what moved it: funding (its record is the
-# allocation) and reclamation (its record is the reclamation row, which names the allocation).
+# allocation), reclamation (its record is the reclamation row, which names the allocation) and payment
+# (its record is the payment intent, which names the allocation).
 ALLOCATIONS_STATEMENT = text(
     """
     WITH family_entries AS (
@@ -31,7 +33,7 @@ ALLOCATIONS_STATEMENT = text(
         FROM ledger_transactions t
         JOIN ledger_entries e ON e.transaction_id = t.id
         JOIN ledger_accounts acc ON acc.id = e.account_id AND acc.kind = 'family_wallet'
-        WHERE t.kind IN ('allocation_funding', 'reclamation')
+        WHERE t.kind IN ('allocation_funding', 'reclamation', 'family_to_provider')
     ),
     funded AS (
         SELECT record_id, sum(amount_cents) AS cents FROM family_entries
@@ -42,11 +44,22 @@ ALLOCATIONS_STATEMENT = text(
         FROM family_entries fe JOIN fund_reclamations r ON fe.record_id = r.id::text
         WHERE fe.kind = 'reclamation' AND fe.record_type = 'reclamation'
         GROUP BY r.allocation_id
+    ),
+    paid AS (
+        SELECT i.allocation_id, -sum(fe.amount_cents) AS cents
+        FROM family_entries fe JOIN payment_intents i ON fe.record_id = i.id::text
+        WHERE fe.kind = 'family_to_provider' AND fe.record_type = 'payment'
+        GROUP BY i.allocation_id
+    ),
+    paid_recorded AS (
+        SELECT allocation_id, sum(amount_cents) AS cents FROM payment_intents
+        WHERE family_to_provider_transfer_id IS NOT NULL GROUP BY allocation_id
     )
     SELECT a.id, coalesce(f.family_id, c.family_id) AS family_id, a.allocation_cents,
            a.reclaimed_cents AS reclaimed_shown_cents, f.status AS funding_status,
            coalesce(funded.cents, 0) AS funded_cents,
            coalesce(reclaimed.cents, 0) AS reclaimed_cents,
+           coalesce(paid.cents, 0) AS paid_cents, coalesce(paid_recorded.cents, 0) AS paid_recorded_cents,
            CASE WHEN r.status = 'reclaimed' THEN r.amount_cents ELSE 0 END AS reclaimed_recorded_cents
     FROM month_allocations a
     JOIN children c ON c.id = a.child_id
@@ -54,6 +67,8 @@ ALLOCATIONS_STATEMENT = text(
     LEFT JOIN funded ON funded.record_id = a.id::text
     LEFT JOIN reclaimed ON reclaimed.allocation_id = a.id
     LEFT JOIN fund_reclamations r ON r.allocation_id = a.id
+    LEFT JOIN paid ON paid.allocation_id = a.id
+    LEFT JOIN paid_recorded ON paid_recorded.allocation_id = a.id
     ORDER BY a.id
     """
 )
@@ -90,9 +105,9 @@ class PostgresBooksSnapshot:
                 allocation_cents=r.allocation_cents,
                 funding_status=None if r.funding_status is None else FundingStatus(r.funding_status),
                 funded_cents=int(r.funded_cents),
-                paid_cents=0,
+                paid_cents=int(r.paid_cents),
                 reclaimed_cents=int(r.reclaimed_cents),
-                paid_recorded_cents=0,
+                paid_recorded_cents=int(r.paid_recorded_cents),
                 reclaimed_recorded_cents=int(r.reclaimed_recorded_cents),
                 reclaimed_shown_cents=r.reclaimed_shown_cents,
             )

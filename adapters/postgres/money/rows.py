@@ -4,7 +4,8 @@ The ledger's rules are in the schema as well as in the domain, so a bug or a han
 break them: a deferred constraint trigger refuses a transaction whose entries do not sum to zero (or has
 fewer than two), a trigger keeps each account's balance and refuses UPDATE and DELETE of transactions and
 entries (append-only), and a CHECK keeps wallets at or above zero. ``migrations/versions/
-0007_ledger_and_wallets.py`` creates exactly this, and the triggers.
+0007_ledger_and_wallets.py`` creates exactly this, and the triggers; ``0009_payments.py`` adds the payment
+intents, their items, attempts and payments.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from adapters.postgres.programme.rows import one_of
 from domain.money.funding import FundingStatus
 from domain.money.ledger import AccountKind, RecordType, TransactionKind
+from domain.money.payments import AttemptOutcome, IntentStatus, PaymentKind
 from domain.money.wallets import PaymentMethod
 
 KEY = 200
@@ -217,3 +219,129 @@ class SandboxFaultRow(DefaultBase):
     fault: Mapped[str] = mapped_column(String(20))
     remaining: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = _now()
+
+
+# --- Paying providers: intent → attempt → payment ---------------------------------------------------
+
+
+class PaymentIntentRow(DefaultBase):
+    """What is paid. Its progress (status, the transfer id of each recorded step) is kept on the row, so
+    a retry knows where the last try stopped; each try is a ``payment_attempts`` row."""
+
+    __tablename__ = "payment_intents"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", PaymentKind), name="kind"),
+        CheckConstraint(one_of("status", IntentStatus), name="status"),
+        CheckConstraint("amount_cents > 0", name="amount_cents"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint(
+            "payment_method IS NULL OR " + one_of("payment_method", PaymentMethod), name="payment_method"
+        ),
+        CheckConstraint(
+            "status <> 'paid' OR (payout_transfer_id IS NOT NULL"
+            " AND family_to_provider_transfer_id IS NOT NULL AND paid_at IS NOT NULL)",
+            name="paid_has_transfers",
+        ),
+        Index("ix_payment_intents_allocation_id", "allocation_id"),
+        Index("ix_payment_intents_family_id_created_at", "family_id", "created_at"),
+        Index("ix_payment_intents_provider_id_created_at", "provider_id", "created_at"),
+        Index("ix_payment_intents_open", "status", "updated_at", postgresql_where="status <> 'paid'"),
+    )
+
+    id: Mapped[UUID] = mapped_column(GUID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    family_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("families.id", ondelete="RESTRICT"))
+    child_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("children.id", ondelete="RESTRICT"))
+    provider_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("providers.id", ondelete="RESTRICT"))
+    allocation_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("month_allocations.id", ondelete="RESTRICT")
+    )
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    last_error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    family_to_provider_transfer_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    payout_transfer_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    payment_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class PaymentIntentItemRow(DefaultBase):
+    """One claimed item. UNIQUE care_day_id and UNIQUE lump_sum_id are the claims: a care day or a lump
+    sum belongs to one intent at most, decided by the database (NULLs do not collide). ``lump_sum_id``
+    gets its foreign key with the lump-sum table."""
+
+    __tablename__ = "payment_intent_items"
+    __table_args__ = (
+        UniqueConstraint("care_day_id", name="uq_payment_intent_items_care_day_id"),
+        UniqueConstraint("lump_sum_id", name="uq_payment_intent_items_lump_sum_id"),
+        CheckConstraint("(care_day_id IS NULL) <> (lump_sum_id IS NULL)", name="one_item"),
+        CheckConstraint("amount_cents > 0", name="amount_cents"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(start=1, increment=1), primary_key=True)
+    intent_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("payment_intents.id", ondelete="RESTRICT"), index=True
+    )
+    care_day_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("care_days.id", ondelete="RESTRICT"), nullable=True
+    )
+    lump_sum_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentAttemptRow(DefaultBase):
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        UniqueConstraint("intent_id", "number", name="uq_payment_attempts_intent_id_number"),
+        CheckConstraint(one_of("outcome", AttemptOutcome), name="outcome"),
+        CheckConstraint("number >= 1", name="number"),
+        CheckConstraint(
+            "payment_method IS NULL OR " + one_of("payment_method", PaymentMethod), name="payment_method"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(start=1, increment=1), primary_key=True)
+    intent_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("payment_intents.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    payment_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    family_gateway_user_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    provider_gateway_user_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    card_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    family_to_provider_transfer_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    payout_transfer_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class PaymentRow(DefaultBase):
+    """A paid intent's one payment (UNIQUE intent_id): what the history pages list as paid."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("intent_id", name="uq_payments_intent_id"),
+        CheckConstraint("amount_cents > 0", name="amount_cents"),
+        CheckConstraint(one_of("payment_method", PaymentMethod), name="payment_method"),
+    )
+
+    id: Mapped[UUID] = mapped_column(GUID, primary_key=True)
+    intent_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("payment_intents.id", ondelete="RESTRICT"))
+    attempt_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("payment_attempts.id", ondelete="RESTRICT")
+    )
+    family_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("families.id", ondelete="RESTRICT"))
+    child_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("children.id", ondelete="RESTRICT"))
+    provider_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("providers.id", ondelete="RESTRICT"))
+    allocation_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("month_allocations.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    payment_method: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

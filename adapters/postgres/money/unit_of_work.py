@@ -1,5 +1,5 @@
-"""Money's unit of work: the programme's, with the ledger, payment settings and fundings in the same session
-(so an allocation, its funding row and its ledger transaction commit together or not at all)."""
+"""Money's unit of work: the programme's, with the ledger, payment settings, fundings and payments in the same
+session (so an allocation, its funding row and its ledger transaction commit together or not at all)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 
 from adapters.postgres.money.fundings import PostgresFundings
 from adapters.postgres.money.ledger import PostgresLedger
+from adapters.postgres.money.payments import PostgresPayments
 from adapters.postgres.money.reclamations import PostgresReclamations
 from adapters.postgres.money.reminders import PostgresReminderReads
 from adapters.postgres.money.settings import PostgresPaymentSettings
@@ -19,16 +20,23 @@ if TYPE_CHECKING:
 
 
 class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
-    _money: tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings] | None = None
+    _money: tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings, PostgresPayments] | None = None
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         session = self.session
-        self._money = (PostgresLedger(session), PostgresPaymentSettings(session), PostgresFundings(session))
+        self._money = (
+            PostgresLedger(session),
+            PostgresPaymentSettings(session),
+            PostgresFundings(session),
+            PostgresPayments(session),
+        )
         return self
 
     @property
-    def _open_money(self) -> tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings]:
+    def _open_money(
+        self,
+    ) -> tuple[PostgresLedger, PostgresPaymentSettings, PostgresFundings, PostgresPayments]:
         if self._money is None or self._repositories is None:
             raise RuntimeError("the unit of work is not open; use `async with uow:`")
         return self._money
@@ -54,6 +62,10 @@ class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
     def reminders(self) -> PostgresReminderReads:
         self._open_money  # noqa: B018  (raises when the unit of work is not open)
         return PostgresReminderReads(self.session)
+
+    @property
+    def payments(self) -> PostgresPayments:
+        return self._open_money[3]
 
 
 if TYPE_CHECKING:

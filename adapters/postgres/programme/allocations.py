@@ -15,16 +15,18 @@ from domain.programme.allocations import MonthAllocation
 
 
 def allocation_from_row(row: MonthAllocationRow) -> MonthAllocation:
-    # paid_cents and lump_sum_cents are sums over the payment and lump-sum tables; they stay 0 (the
-    # domain's default) until those capabilities add them here.
+    # The sums are columns kept by the payments, lump sums and reclamations (see MonthAllocationRow), so
+    # the ORM path and the month view's asyncpg path (which selects every column) read them alike.
     return MonthAllocation(
         id=row.id,
         child_id=str(row.child_id),
         month=row.month,
         allocation_cents=row.allocation_cents,
-        reclaimed_cents=row.reclaimed_cents,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        reclaimed_cents=row.reclaimed_cents,
+        paid_cents=row.paid_cents,
+        lump_sum_cents=row.lump_sum_cents,
     )
 
 

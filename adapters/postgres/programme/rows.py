@@ -191,6 +191,9 @@ class MonthAllocationRow(IdentityAuditBase):
         CheckConstraint("EXTRACT(DAY FROM month) = 1", name="first_of_month"),
         CheckConstraint("allocation_cents >= 0", name="allocation_cents"),
         CheckConstraint("reclaimed_cents BETWEEN 0 AND allocation_cents", name="reclaimed_cents"),
+        CheckConstraint("paid_cents >= 0", name="paid_cents"),
+        CheckConstraint("lump_sum_cents >= 0", name="lump_sum_cents"),
+        CheckConstraint("paid_cents + reclaimed_cents <= allocation_cents", name="paid_and_reclaimed_fit"),
     )
 
     child_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("children.id", ondelete="RESTRICT"))
@@ -200,6 +203,10 @@ class MonthAllocationRow(IdentityAuditBase):
     # month view reads it with the allocation (no extra statement); `cap-portal ledger check` proves it
     # equals the reclamation rows and the ledger.
     reclaimed_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Kept the same way by the payment of an intent (``paid_cents``, under this row's lock) and by a lump
+    # sum's creation (``lump_sum_cents``); the ledger check proves them against the payments and lump sums.
+    paid_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    lump_sum_cents: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class CareDayRow(IdentityAuditBase):
@@ -228,8 +235,8 @@ class CareDayRow(IdentityAuditBase):
     amount_cents: Mapped[int] = mapped_column(Integer)
     amount_missing_cents: Mapped[int | None] = mapped_column(Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    # Written by the payments capability, which adds the foreign key to its payments table.
-    payment_id: Mapped[UUID | None] = mapped_column(GUID)
+    # Set when the intent that claimed the day is paid (migrations/versions/0009_payments.py).
+    payment_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("payments.id", ondelete="RESTRICT"))
     payment_distribution_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())
     last_submitted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 

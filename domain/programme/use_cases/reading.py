@@ -26,7 +26,8 @@ class ChildAllocationView:
     care_days: tuple[CareDayView, ...]  # removed ones included: the calendar shows them as such
 
 
-def _month_start(month: int, year: int) -> date:
+def requested_month(month: int, year: int) -> date:
+    """The first day of the month a path names (1-based month, four-digit year)."""
     if not 1 <= month <= 12:
         raise InvalidField("month", "must be between 1 and 12")
     if not 1 <= year <= 9999:
@@ -45,7 +46,7 @@ async def get_child_allocation(
     provider_id: str | None = None,
 ) -> ChildAllocationView:
     """The month's allocation with its figures; ``provider_id`` narrows the listed days, not the figures."""
-    month_start = _month_start(month, year)
+    month_start = requested_month(month, year)
     async with uow:
         child = await uow.children.get(child_id)
         if child is None or not (actor.is_admin or actor.is_family(child.family_id)):

@@ -1,8 +1,16 @@
-"""Money's HTTP routes: a provider's payment settings, allocation funding for operators, and the sandbox
-gateway's failure controls."""
+"""Money's HTTP routes: a provider's payment settings, allocation funding for operators, the sandbox
+gateway's failure controls, paying providers (submit), the payment history, and payment intents for
+operators."""
 
 from __future__ import annotations
 
-from entrypoints.http.money import fundings, payment_settings, sandbox
+from entrypoints.http.money import fundings, history, payment_intents, payment_settings, sandbox, submit
 
-ROUTES = [*payment_settings.ROUTES, *fundings.ROUTES, *sandbox.ROUTES]
+ROUTES = [
+    *payment_settings.ROUTES,
+    *fundings.ROUTES,
+    *sandbox.ROUTES,
+    *submit.ROUTES,
+    *history.ROUTES,
+    *payment_intents.ROUTES,
+]

@@ -364,9 +364,9 @@ async def test_care_days_round_trip_and_list_by_allocation_and_provider(
         assert await uow.care_days.list_for_provider(mine, child_id="nope", start=None, end=None) == []
 
         removed = replace(first, deleted_at=LATER, updated_at=LATER)
+        # Submitted (claimed by a payment intent); its payment_id names a payment once it is paid.
         paid = replace(
             later,
-            payment_id=new_reference_id(),
             payment_distribution_requested=True,
             last_submitted_at=LATER,
             updated_at=LATER,
