@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,8 @@ from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from domain.money.ledger import Account
 from domain.money.payments import ABANDONED_AFTER, PaymentRules
 from domain.money.use_cases.paying import due_intents, pay_intent, retry_intents
+from domain.money.use_cases.reclamation import reclaim_allocation
+from domain.programme.business_time import BusinessCalendar
 from entrypoints.cli import cli
 from entrypoints.jobs.money import pay_intent_job, retry_payment_intents
 from entrypoints.settings import Settings
@@ -480,4 +482,35 @@ async def test_payments_retry_command_lists_retries_and_pays_failed_intents_once
     unknown = await asyncio.to_thread(payments, "--intent", NO_ID)
     assert unknown.exit_code == 2
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]
+    assert await ledger_is_balanced(sessions)
+
+
+async def test_reclamation_leaves_the_money_of_paid_and_claimed_days_alone(
+    settings: Settings,
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: SandboxGateway,
+) -> None:
+    home = await payable_household(programme_client, minter, fake_clerk, sessions, "recl")
+    first, second, third = days_from(FIRST_OPEN_DAY, 3)
+    await schedule(programme_client, home, [first, second])
+    assert (await programme_client.post(submit_path(home), headers=home.family_headers)).status_code == 200
+    await schedule(programme_client, home, [third])
+    await sandbox.fail_next(Fault.TIMEOUT, operation="transfer_to_provider")
+    retrying = await programme_client.post(submit_path(home), headers=home.family_headers)
+    assert retrying.status_code == 202, retrying.text
+
+    # March: January's remainder goes back, but not the money its claimed (still unpaid) day needs.
+    march = FixedClock(datetime(2025, 3, 5, 17, 0, tzinfo=UTC))
+    calendar = BusinessCalendar(march, settings.business_timezone)
+    await reclaim_allocation(SqlAlchemyMoneyUnitOfWork(sessions), sandbox, calendar, home.allocation_id)
+    reclaimed = await scalar(sessions, "SELECT amount_cents FROM fund_reclamations")
+    assert reclaimed == JANUARY_CENTS - 3 * HALF
+    async with worker_jobs(settings, march):
+        assert (await pay_intent_job(retrying.json()["intent_id"]))["status"] == "paid"
+    view = await month_view(programme_client, home)
+    assert (view["net_allocation_cents"], view["remaining_unpaid_cents"]) == (3 * HALF, 0)
+    assert await balance(sessions, Account.family_wallet(home.family_id)) == 0
     assert await ledger_is_balanced(sessions)

@@ -15,12 +15,15 @@ from adapters.postgres.money.reclamation_rows import FundReclamationRow
 from adapters.postgres.programme.rows import MonthAllocationRow
 from domain.money.reclamation import ReclaimCandidate, Reclamation, ReclamationStatus
 
-# The allocation less what the ledger moved out of the family wallet for it (reclamations; payments join
-# here once their records exist). One expression for a single allocation and for the candidate sweep.
+# The allocation less what was reclaimed and what its payment intents took or still hold: paid ones, and
+# unpaid ones too (retrying, or failed and waiting for an operator), whose claimed days still need the
+# money in the family's wallet. One expression for a single allocation and for the candidate sweep.
 UNPAID_REMAINDER = """
     a.allocation_cents - coalesce((
         SELECT sum(r.amount_cents) FROM fund_reclamations r
         WHERE r.allocation_id = a.id AND r.status = 'reclaimed'
+    ), 0) - coalesce((
+        SELECT sum(i.amount_cents) FROM payment_intents i WHERE i.allocation_id = a.id
     ), 0)
 """
 REMAINDER_STATEMENT = text(f"SELECT {UNPAID_REMAINDER} AS cents FROM month_allocations a WHERE a.id = :id")
