@@ -87,6 +87,20 @@ class PostgresPaymentSettings:
         )
         return {str(row.provider_id): _provider(row) for row in rows.scalars()}
 
+    async def family_for_update(self, family_id: str) -> FamilyPaymentSettings | None:
+        key = parse_id(family_id)
+        if key is None:
+            return None
+        row = (
+            await self._session.execute(
+                select(FamilyPaymentSettingsRow)
+                .where(FamilyPaymentSettingsRow.family_id == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return None if row is None else _family(row)
+
     async def provider_for_update(self, provider_id: str) -> ProviderPaymentSettings | None:
         key = parse_id(provider_id)
         if key is None:

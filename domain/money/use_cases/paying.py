@@ -89,7 +89,8 @@ async def claim_payment(
     remainder = allocation.net_allocation_cents - allocation.paid_cents - claimed
     if amount > remainder:
         raise PaymentExceedsRemainder(details={"amount_cents": amount, "remaining_unpaid_cents": remainder})
-    family = await uow.payment_settings.family(family_id)
+    # Locked: another payment from this wallet (a sibling's month) waits, so both cannot spend it.
+    family = await uow.payment_settings.family_for_update(family_id)
     if family is None or family.gateway_user_id is None:
         raise FamilyCannotPay()
     balance = await uow.ledger.balance(Account.family_wallet(family_id))
