@@ -4,7 +4,7 @@ The ledger's rules are in the schema as well as in the domain, so a bug or a han
 break them: a deferred constraint trigger refuses a transaction whose entries do not sum to zero (or has
 fewer than two), a trigger keeps each account's balance and refuses UPDATE and DELETE of transactions and
 entries (append-only), and a CHECK keeps wallets at or above zero. ``migrations/versions/
-0007_ledger_and_wallets.py`` creates exactly this, and the triggers; ``0009_payments.py`` adds the payment
+0007_ledger_and_wallets.py`` creates exactly this, and the triggers; ``0012_payments.py`` adds the payment
 intents, their items, attempts and payments.
 """
 

@@ -235,7 +235,7 @@ class CareDayRow(IdentityAuditBase):
     amount_cents: Mapped[int] = mapped_column(Integer)
     amount_missing_cents: Mapped[int | None] = mapped_column(Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    # Set when the intent that claimed the day is paid (migrations/versions/0009_payments.py).
+    # Set when the intent that claimed the day is paid (migrations/versions/0012_payments.py).
     payment_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("payments.id", ondelete="RESTRICT"))
     payment_distribution_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())
     last_submitted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

@@ -11,8 +11,8 @@
   own transactions (as ``reclaimed_cents`` by reclamations), so the month view reads them with the
   allocation; ``paid_cents + reclaimed_cents`` never exceeds the budget.
 
-Revision ID: 0010_payments
-Revises: 0009_reclamations
+Revision ID: 0012_payments
+Revises: 0011_clicks_and_activity
 Create Date: 2026-12-03 12:54:50.822324
 """
 
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010_payments"
-down_revision: str | None = "0009_reclamations"
+revision: str = "0012_payments"
+down_revision: str | None = "0011_clicks_and_activity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
