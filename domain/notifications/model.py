@@ -36,6 +36,7 @@ class MessageKind(enum.StrEnum):
     STAFF_ONBOARDED = "staff_onboarded"
     STAFF_PAYMENT_RATE_SET = "staff_payment_rate_set"
     PAYMENT_REMINDER = "payment_reminder"
+    PAYMENT_RECEIVED = "payment_received"  # to the provider, when a payment reached their card or bank
     # Clerk's own invitation email, delivered by us (its `email.created` webhook): in the person's language.
     CLERK_INVITATION = "clerk_invitation"
 

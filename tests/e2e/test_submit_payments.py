@@ -25,6 +25,7 @@ from domain.money.ledger import Account
 from domain.money.payments import ABANDONED_AFTER, PaymentRules
 from domain.money.use_cases.paying import due_intents, pay_intent, retry_intents
 from domain.money.use_cases.reclamation import reclaim_allocation
+from domain.money.use_cases.wallets import sync_provider_wallet
 from domain.programme.business_time import BusinessCalendar
 from entrypoints.cli import cli
 from entrypoints.jobs.money import pay_intent_job, retry_payment_intents
@@ -124,6 +125,13 @@ async def test_submit_pays_the_days_once_and_freezes_them(
     assert await ledger_is_balanced(sessions)
     paid = await scalar(sessions, "SELECT count(*) FROM care_days WHERE payment_id IS NOT NULL")
     assert paid == 3
+    # The provider is told, once, in the payment's transaction (sent by the notifications' job).
+    told = await scalar(
+        sessions,
+        "SELECT array_agg(recipient) FROM messages WHERE kind = 'payment_received' AND about_id = :i",
+        i=body["intent_id"],
+    )
+    assert told == ["pat.pay@x.org"]
 
 
 async def test_twenty_concurrent_submits_pay_once(
@@ -145,6 +153,7 @@ async def test_twenty_concurrent_submits_pay_once(
     assert {a.json()["code"] for a in answers if a.status_code == 400} == {"nothing_to_pay"}
     assert await scalar(sessions, "SELECT count(*) FROM payment_intents") == 1
     assert await scalar(sessions, "SELECT count(*) FROM payments") == 1
+    assert await scalar(sessions, "SELECT count(*) FROM messages WHERE kind = 'payment_received'") == 1
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]
     assert await scalar(
         sessions, "SELECT paid_cents FROM month_allocations WHERE id = :a", a=home.allocation_id
@@ -272,10 +281,12 @@ async def test_a_declined_payment_is_failed_for_an_operator_and_its_days_stay_cl
     assert {day["status"] for day in view["care_days"]} == {"submitted"}
     assert view["remaining_unpaid_cents"] == JANUARY_CENTS  # nothing was paid
     # The jobs leave a failed intent to an operator; the operator's retry pays it, once.
-    uow, rules = SqlAlchemyMoneyUnitOfWork(sessions), PaymentRules()
+    uow = SqlAlchemyMoneyUnitOfWork(sessions)
     assert await due_intents(uow, FixedClock(NOW + ABANDONED_AFTER * 2), limit=10) == []
-    outcome = await pay_intent(uow, sandbox, FixedClock(NOW), rules, details["intent_id"], operator=True)
-    assert outcome.intent.status.value == "paid"
+    retried = await programme_client.post(
+        f"/admin/payment-intents/{details['intent_id']}/retry", headers=OPERATOR
+    )
+    assert (retried.status_code, retried.json()["status"]) == (200, "paid"), retried.text
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]
     assert await scalar(sessions, "SELECT count(*) FROM payment_attempts") == 2
     assert await ledger_is_balanced(sessions)
@@ -310,6 +321,7 @@ async def test_a_timeout_answers_202_retrying_and_the_job_pays_once(
         assert (result["status"], result["attempts"]) == ("paid", 2)
         again = await pay_intent_job(body["intent_id"])  # a duplicate delivery: nothing moves
         assert again["tried"] is False
+    assert await scalar(sessions, "SELECT count(*) FROM messages WHERE kind = 'payment_received'") == 1
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]
     assert await scalar(sessions, "SELECT count(*) FROM payments") == 1
     assert await ledger_is_balanced(sessions)
@@ -513,4 +525,31 @@ async def test_reclamation_leaves_the_money_of_paid_and_claimed_days_alone(
     view = await month_view(programme_client, home)
     assert (view["net_allocation_cents"], view["remaining_unpaid_cents"]) == (3 * HALF, 0)
     assert await balance(sessions, Account.family_wallet(home.family_id)) == 0
+    assert await ledger_is_balanced(sessions)
+
+
+async def test_a_provider_paid_by_ach_is_paid_out_to_the_bank_once(
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: SandboxGateway,
+) -> None:
+    home = await payable_household(programme_client, minter, fake_clerk, sessions, "ach")
+    ach = await programme_client.post(
+        "/provider/initialize-my-payment", json={"payment_method": "ach"}, headers=home.provider_headers
+    )
+    assert ach.status_code == 200, ach.text
+    await sandbox.link_bank(ach.json()["chek_user_id"])
+    await sync_provider_wallet(
+        SqlAlchemyMoneyUnitOfWork(sessions), sandbox, FixedClock(NOW), home.provider_id
+    )
+    await schedule(programme_client, home, days_from(FIRST_OPEN_DAY, 2))
+
+    response = await programme_client.post(submit_path(home), headers=home.family_headers)
+    assert response.status_code == 200, response.text
+    assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_ach"]
+    history = (await programme_client.get("/provider/payments", headers=home.provider_headers)).json()
+    assert [p["payment_method"] for p in history["payments"]] == ["ach"]
+    assert await balance(sessions, Account.provider_payout(home.provider_id)) == 2 * HALF
     assert await ledger_is_balanced(sessions)

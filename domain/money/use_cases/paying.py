@@ -40,6 +40,7 @@ from domain.money.errors import (
     ProviderNotPayable,
 )
 from domain.money.ledger import Account
+from domain.money.payment_messages import payment_received
 from domain.money.payments import (
     ABANDONED_AFTER,
     AttemptOutcome,
@@ -254,7 +255,8 @@ async def _pay_out(
             payment_method=method,
             created_at=now,
         )
-        await uow.payments.add_payment(payment)
+        if await uow.payments.add_payment(payment):
+            await _tell_the_provider(uow, current, method)
         paid = current.paid(method, transfer.transfer_id, now)
         await uow.payments.save(paid)
         await uow.payments.save_attempt(
@@ -267,6 +269,19 @@ async def _pay_out(
         )
         await uow.commit()
     return PaymentOutcome(paid, payment)
+
+
+async def _tell_the_provider(uow: MoneyUnitOfWork, intent: PaymentIntent, method: PaymentMethod) -> None:
+    """The provider's "you have been paid" email, in this transaction: it exists only if the payment does."""
+    provider = await uow.providers.get(intent.provider_id)
+    child = await uow.children.get(intent.child_id)
+    allocation = await uow.allocations.get(intent.allocation_id)
+    if provider is None or child is None or allocation is None:
+        return
+    family = await uow.families.get(intent.family_id)
+    message = payment_received(intent, method, provider, child, family, allocation.month.isoformat()[:7])
+    if message is not None:
+        await uow.notifier.notify(message)
 
 
 async def _locked(uow: MoneyUnitOfWork, intent_id: str) -> PaymentIntent:

@@ -47,6 +47,17 @@ SAMPLES: dict[MessageKind, dict[str, Any]] = {
         "deadline": "2025-01-06",
         "path": "/family",
     },
+    MessageKind.PAYMENT_RECEIVED: {
+        "first_name": "Pat",
+        "family_name": "Ana Diaz",
+        "child_name": "Sam",
+        "amount_cents": 12_000,
+        "month": "2025-01",
+        "kind": "care_days",
+        "days": 3,
+        "method": "card",
+        "path": "/provider/payments",
+    },
     MessageKind.CLERK_INVITATION: {
         "recipient": "ana@example.org",
         "role": "family",
@@ -85,6 +96,14 @@ GOLDEN_TEXT = {
         "--\nCAP Colorado\nhttps://portal.example.org/\n",
     ),
 }
+GOLDEN_TEXT[MessageKind.PAYMENT_RECEIVED] = (
+    "You have been paid $120.00",
+    "Hello Pat,\n\n"
+    "Ana Diaz paid you $120.00 for Sam's care in 2025-01 (3 care days).\n"
+    "The money is on your CAP card now.\n\n"
+    "See your payments: https://portal.example.org/provider/payments\n\n"
+    "--\nCAP Colorado\nhttps://portal.example.org/\n",
+)
 GOLDEN_TEXT[MessageKind.CLERK_INVITATION] = (
     "You are invited to the CAP Colorado portal",
     "Hello Ana,\n\n"
