@@ -43,6 +43,21 @@ STAFF_FIELDS: dict[MessageKind, list[tuple[str, str]]] = {
         ("Half-day rate", "half_day_rate_cents"),
         ("Full-day rate", "full_day_rate_cents"),
     ],
+    MessageKind.STAFF_INVITATION_MADE: [
+        ("Direction", "direction"),
+        ("Inviter", "inviter_name"),
+        ("Invited email", "invited_email"),
+        ("Family id", "family_id"),
+        ("Provider id", "provider_id"),
+        ("Children", "children"),
+    ],
+    MessageKind.STAFF_INVITATION_ACCEPTED: [
+        ("Direction", "direction"),
+        ("Family id", "family_id"),
+        ("Provider id", "provider_id"),
+        ("Children linked", "linked_children"),
+        ("Children not linked (no place left)", "not_linked_children"),
+    ],
 }
 
 

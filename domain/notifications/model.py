@@ -39,10 +39,21 @@ class MessageKind(enum.StrEnum):
     PAYMENT_RECEIVED = "payment_received"  # to the provider, when a payment reached their card or bank
     # Clerk's own invitation email, delivered by us (its `email.created` webhook): in the person's language.
     CLERK_INVITATION = "clerk_invitation"
+    PROVIDER_INVITED = "provider_invited"
+    FAMILY_INVITED = "family_invited"
+    STAFF_INVITATION_MADE = "staff_invitation_made"
+    STAFF_INVITATION_ACCEPTED = "staff_invitation_accepted"
 
 
 # Staff read English; their messages have no translations to miss.
-STAFF_KINDS = frozenset({MessageKind.STAFF_ONBOARDED, MessageKind.STAFF_PAYMENT_RATE_SET})
+STAFF_KINDS = frozenset(
+    {
+        MessageKind.STAFF_ONBOARDED,
+        MessageKind.STAFF_PAYMENT_RATE_SET,
+        MessageKind.STAFF_INVITATION_MADE,
+        MessageKind.STAFF_INVITATION_ACCEPTED,
+    }
+)
 
 
 class MessageStatus(enum.StrEnum):

@@ -236,6 +236,36 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
     ("POST", "/example-job"): (Access.API_KEY, "/example-job", {"delay_seconds": 3600}),
     ("POST", "/clicks"): (Access.PERSON, "/clicks", {"tracking_id": "pathways_banner"}),
     ("GET", "/clicks"): (Access.PERSON, "/clicks?tracking_id=nothing_clicked", None),
+    ("POST", "/family/invite-provider"): (
+        Access.FAMILY,
+        "/family/invite-provider",
+        {"provider_email": "p@x.org", "provider_cell": None, "child_ids": [NO_ID]},
+    ),
+    ("POST", "/provider/invite-family"): (
+        Access.PROVIDER,
+        "/provider/invite-family",
+        {"family_email": "a@x.org", "family_cell": None},
+    ),
+    ("GET", "/family/provider-invite/{invite_id:str}"): (
+        Access.PUBLIC,
+        f"/family/provider-invite/{NO_ID}",
+        None,
+    ),
+    ("POST", "/family/provider-invite/{invite_id:str}/accept"): (
+        Access.PROVIDER,
+        f"/family/provider-invite/{NO_ID}/accept",
+        None,
+    ),
+    ("GET", "/provider/family-invite/{invite_id:str}"): (
+        Access.PUBLIC,
+        f"/provider/family-invite/{NO_ID}",
+        None,
+    ),
+    ("POST", "/provider/family-invite/{invite_id:str}/accept"): (
+        Access.FAMILY,
+        f"/provider/family-invite/{NO_ID}/accept",
+        {"child_ids": [NO_ID]},
+    ),
 }
 
 

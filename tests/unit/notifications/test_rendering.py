@@ -64,6 +64,27 @@ SAMPLES: dict[MessageKind, dict[str, Any]] = {
         "first_name": "Ana",
         "action_url": "https://accounts.example.org/sign-up?__clerk_ticket=t&x=<1>",
     },
+    MessageKind.PROVIDER_INVITED: {
+        "inviter_name": "Ana Diaz",
+        "children": ["Sam Diaz", "Lu Diaz"],
+        "path": "/invite/provider/0b3c",
+    },
+    MessageKind.FAMILY_INVITED: {"inviter_name": "Pat Lee", "children": [], "path": "/invite/family/9d1e"},
+    MessageKind.STAFF_INVITATION_MADE: {
+        "direction": "family_invites_provider",
+        "inviter_name": "Ana Diaz",
+        "invited_email": "pat@example.org",
+        "family_id": "fam-1",
+        "provider_id": None,
+        "children": "Sam Diaz, Lu Diaz",
+    },
+    MessageKind.STAFF_INVITATION_ACCEPTED: {
+        "direction": "family_invites_provider",
+        "family_id": "fam-1",
+        "provider_id": "prov-1",
+        "linked_children": "kid-1",
+        "not_linked_children": "kid-2",
+    },
 }
 GOLDEN_TEXT = {
     MessageKind.PORTAL_INVITATION: (
@@ -94,6 +115,32 @@ GOLDEN_TEXT = {
         "Little Stars, Sunny Days for Sam by Monday 2025-01-06: that night the week's care days lock.\n\n"
         "Pay your provider: https://portal.example.org/family\n\n"
         "--\nCAP Colorado\nhttps://portal.example.org/\n",
+    ),
+    MessageKind.PROVIDER_INVITED: (
+        "Ana Diaz invites you to CAP Colorado",
+        "Ana Diaz would like you to care for Sam Diaz, Lu Diaz through CAP Colorado, the childcare programme "
+        "that pays providers for the care families schedule with them.\n\n"
+        "See the invitation: https://portal.example.org/invite/provider/0b3c\n\n"
+        "--\nCAP Colorado\nhttps://portal.example.org/\n",
+    ),
+    MessageKind.FAMILY_INVITED: (
+        "Pat Lee invites your family to CAP Colorado",
+        "Pat Lee cares for children through CAP Colorado and invites your family to join: the programme "
+        "gives each child a monthly childcare budget and pays your provider for the care you schedule.\n\n"
+        "See the invitation: https://portal.example.org/invite/family/9d1e\n\n"
+        "--\nCAP Colorado\nhttps://portal.example.org/\n",
+    ),
+    MessageKind.STAFF_INVITATION_MADE: (
+        "Invitation made: Ana Diaz invited pat@example.org",
+        "Invitation made: Ana Diaz invited pat@example.org\n\n"
+        "Direction: family_invites_provider\nInviter: Ana Diaz\nInvited email: pat@example.org\n"
+        "Family id: fam-1\nProvider id: None\nChildren: Sam Diaz, Lu Diaz\n",
+    ),
+    MessageKind.STAFF_INVITATION_ACCEPTED: (
+        "Invitation accepted: provider prov-1 linked to kid-1",
+        "Invitation accepted: provider prov-1 linked to kid-1\n\n"
+        "Direction: family_invites_provider\nFamily id: fam-1\nProvider id: prov-1\nChildren linked: kid-1\n"
+        "Children not linked (no place left): kid-2\n",
     ),
 }
 GOLDEN_TEXT[MessageKind.PAYMENT_RECEIVED] = (
