@@ -1,5 +1,5 @@
 """Invitations on Postgres: ``invitations`` (one row and one public token per invite) and
-``invitation_children`` (the children it names). ``migrations/versions/0012_invitations.py`` creates
+``invitation_children`` (the children it names). ``migrations/versions/0013_invitations.py`` creates
 exactly these rows."""
 
 from __future__ import annotations

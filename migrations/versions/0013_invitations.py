@@ -1,8 +1,8 @@
 """Invitations: one row and one public token per invite (`invitations`), and the children it names
 (`invitation_children`).
 
-Revision ID: 0012_invitations
-Revises: 0011_clicks_and_activity
+Revision ID: 0013_invitations
+Revises: 0012_payments
 Create Date: 2026-12-03 13:31:17.947290
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0012_invitations"
-down_revision: str | None = "0011_clicks_and_activity"
+revision: str = "0013_invitations"
+down_revision: str | None = "0012_payments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
