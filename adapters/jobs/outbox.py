@@ -23,7 +23,7 @@ from adapters.jobs.dispatch_store import OutgoingJob
 from adapters.jobs.messages import job_message
 from adapters.jobs.new_jobs import NewJob, NewJobWriter
 from adapters.jobs.rows import JobRow, ScheduleRow
-from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, current_unit_of_work
+from adapters.transactions import OpenTransaction, open_transaction
 from domain.cron import parse_cron
 from domain.jobs import JobStatus, check_json_arguments
 
@@ -79,7 +79,7 @@ class OutboxJobQueue:
         )  # fmt: skip
         job_id = str(job.id)
         send = None if later else (lambda: self.send(job_id, job_name, queue, list(args), dict(kwargs)))
-        uow = current_unit_of_work()
+        uow = open_transaction()
         if uow is not None:
             self._add_to(uow, JobRow(**job.columns()), send)
         else:
@@ -89,16 +89,14 @@ class OutboxJobQueue:
         return job_id
 
     def _write_schedule(self, row: ScheduleRow) -> None:
-        uow = current_unit_of_work()
+        uow = open_transaction()
         if uow is not None:
             self._add_to(uow, row, None)
             return
         self._loop.run(self._insert(row))
 
     @staticmethod
-    def _add_to(
-        uow: SqlAlchemyUnitOfWork, row: JobRow | ScheduleRow, send: Callable[[], bool] | None
-    ) -> None:
+    def _add_to(uow: OpenTransaction, row: JobRow | ScheduleRow, send: Callable[[], bool] | None) -> None:
         # The caller's transaction: the message goes only after it commits (none on rollback).
         uow.session.add(row)
         if send is not None:

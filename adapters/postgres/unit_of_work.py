@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar, Token
+from contextvars import Token
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.transactions import (
+    AfterCommit,
+    OpenTransaction,
+    enter_transaction,
+    leave_transaction,
+    open_transaction,
+)
 from domain.ports import JobQueue
-
-AfterCommit = Callable[[], Awaitable[None]]
-
-# The unit of work open in this task, if any: a job enqueued while one is open joins its transaction.
-_current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("current_unit_of_work", default=None)
 
 
 def current_unit_of_work() -> SqlAlchemyUnitOfWork | None:
-    return _current.get()
+    """The unit of work open in this task, if any: a job enqueued while one is open joins its transaction."""
+    transaction = open_transaction()
+    return transaction if isinstance(transaction, SqlAlchemyUnitOfWork) else None
 
 
 class SqlAlchemyUnitOfWork:
@@ -34,7 +37,7 @@ class SqlAlchemyUnitOfWork:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
         self._after_commit: list[AfterCommit] = []
-        self._token: Token[SqlAlchemyUnitOfWork | None] | None = None
+        self._token: Token[OpenTransaction | None] | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -45,7 +48,7 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._after_commit = []
-        self._token = _current.set(self)
+        self._token = enter_transaction(self)
         return self
 
     async def __aexit__(
@@ -60,7 +63,7 @@ class SqlAlchemyUnitOfWork:
             await self.session.close()
             self._session = None
             if self._token is not None:
-                _current.reset(self._token)
+                leave_transaction(self._token)
                 self._token = None
 
     def after_commit(self, callback: AfterCommit) -> None:
