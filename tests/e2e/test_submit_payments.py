@@ -23,14 +23,16 @@ from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from domain.money.ledger import Account
 from domain.money.payments import ABANDONED_AFTER, PaymentRules
+from domain.money.use_cases.funding import fund_allocation
 from domain.money.use_cases.paying import due_intents, pay_intent, retry_intents
 from domain.money.use_cases.reclamation import reclaim_allocation
-from domain.money.use_cases.wallets import sync_provider_wallet
+from domain.money.use_cases.wallets import open_family_wallet, sync_provider_wallet
 from domain.programme.business_time import BusinessCalendar
 from entrypoints.cli import cli
 from entrypoints.jobs.money import pay_intent_job, retry_payment_intents
 from entrypoints.settings import Settings
-from tests.e2e.identity_support import OPERATOR
+from tests.e2e.concurrency import writes_held
+from tests.e2e.identity_support import OPERATOR, signed_in_as
 from tests.e2e.payment_support import (
     JANUARY_CENTS,
     balance,
@@ -44,7 +46,18 @@ from tests.e2e.payment_support import (
     submit_path,
     worker_jobs,
 )
-from tests.e2e.programme_support import FIRST_OPEN_DAY, HALF, NOW, Client, app_at, household
+from tests.e2e.programme_support import (
+    FIRST_OPEN_DAY,
+    HALF,
+    NOW,
+    Client,
+    Household,
+    app_at,
+    family_body,
+    household,
+    post_ok,
+    provider_body,
+)
 from tests.fake_clerk import FakeClerk
 from tests.fakes import FixedClock
 from tests.tokens import TokenMinter
@@ -552,4 +565,71 @@ async def test_a_provider_paid_by_ach_is_paid_out_to_the_bank_once(
     history = (await programme_client.get("/provider/payments", headers=home.provider_headers)).json()
     assert [p["payment_method"] for p in history["payments"]] == ["ach"]
     assert await balance(sessions, Account.provider_payout(home.provider_id)) == 2 * HALF
+    assert await ledger_is_balanced(sessions)
+
+
+async def test_two_childrens_months_cannot_spend_one_wallet_twice(
+    database_url: str,
+    settings: Settings,
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    sessions: async_sessionmaker[AsyncSession],
+    sandbox: SandboxGateway,
+) -> None:
+    # Ana's two children share one wallet; only the first child's January has been funded into it.
+    family = await post_ok(programme_client, "/admin/families", family_body("sib", children=2))
+    provider = await post_ok(programme_client, "/admin/providers", provider_body("sib"))
+    children = [child["id"] for child in family["children"]]
+    for child_id in children:
+        linked = await programme_client.put(
+            f"/admin/providers/{provider['id']}/children/{child_id}", headers=OPERATOR
+        )
+        assert linked.status_code == 200, linked.text
+    fake_clerk.add_user("user_famsib", "ana.sib@x.org")
+    fake_clerk.add_user("user_provsib", "pat.sib@x.org")
+    await post_ok(
+        programme_client, "/family/onboard", {"clerk_user_id": "user_famsib", "family_id": family["id"]}, 200
+    )
+    body = {"clerk_user_id": "user_provsib", "provider_id": provider["id"]}
+    await post_ok(programme_client, "/provider/onboard", body, 200)
+    ana, pat = signed_in_as(minter, "user_famsib"), signed_in_as(minter, "user_provsib")
+    rates = {"half_day_rate_cents": HALF, "full_day_rate_cents": 2 * HALF}
+    homes = []
+    for child_id in children:
+        await post_ok(programme_client, f"/payment-rates/{child_id}", rates, headers=pat)
+        month = await programme_client.get(f"/child/{child_id}/allocation/1/2025", headers=ana)
+        homes.append(
+            Household(
+                family["id"],
+                child_id,
+                provider["id"],
+                "user_famsib",
+                "user_provsib",
+                ana,
+                pat,
+                month.json()["id"],
+            )
+        )
+    card = await programme_client.post("/provider/initialize-my-payment", json={}, headers=pat)
+    assert card.status_code == 200, card.text
+    uow = SqlAlchemyMoneyUnitOfWork(sessions)
+    await open_family_wallet(uow, sandbox, family["id"])
+    await fund_allocation(uow, sandbox, FixedClock(NOW), homes[0].allocation_id)
+    for home in homes:
+        await schedule(programme_client, home, days_from(FIRST_OPEN_DAY, JANUARY_CENTS // HALF))
+
+    async with overlapping_client_at(settings, FixedClock(NOW)) as client:
+        # The worst interleaving, forced: the first submit waits to insert its intent after its checks;
+        # the second then runs its checks too (unless the family's lock makes it wait for the first).
+        async with writes_held(database_url, "payment_intents") as held:
+            submits = [asyncio.create_task(client.post(submit_path(home), headers=ana)) for home in homes]
+            await held.until_waiting(1)
+            await asyncio.sleep(1)  # lets the second reach its own wait, wherever that is
+        answers = await asyncio.gather(*submits)
+    outcomes = sorted((a.status_code, a.json().get("code")) for a in answers)
+    # One pays the whole wallet; the other is refused before it claims anything (not declined later).
+    assert outcomes == [(200, None), (400, "family_wallet_short")], [a.text for a in answers]
+    assert await scalar(sessions, "SELECT count(*) FROM payment_intents") == 1
+    assert await balance(sessions, Account.family_wallet(family["id"])) == 0
     assert await ledger_is_balanced(sessions)
