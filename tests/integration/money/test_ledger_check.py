@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -17,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sentry_sdk
 from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -269,8 +270,24 @@ def fake_sentry() -> Iterator[FakeSentry]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
-    sentry_sdk.get_client().close()
-    sentry_sdk.init()  # a disabled client again for the rest of the run
+
+
+async def operator_check(
+    database_url: str, redis_url: str, tmp: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as an operator runs it: Sentry started there (its Litestar
+    integration patches Litestar for the whole process) never touches this test process."""
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    command = [sys.executable, "-m", "entrypoints.cli", "ledger", "check"]
+    return await asyncio.to_thread(
+        subprocess.run, command, env=environment, cwd=tmp, capture_output=True, text=True, timeout=120
+    )
 
 
 async def test_drift_reaches_sentry_as_one_message_with_the_records_and_clean_books_send_nothing(
@@ -283,14 +300,14 @@ async def test_drift_reaches_sentry_as_one_message_with_the_records_and_clean_bo
     tmp_path: Path,
 ) -> None:
     seeded = await funded(new_uow)
-    clean = await ledger_check(database_url, redis_url, SENTRY_DSN=fake_sentry.dsn)
+    clean = await operator_check(database_url, redis_url, tmp_path, SENTRY_DSN=fake_sentry.dsn)
     assert clean.returncode == 0
     assert fake_sentry.events == []
 
     await execute(
         engine, f"UPDATE month_allocations SET reclaimed_cents = 1 WHERE id = {seeded.allocation.id}"
     )
-    run = await ledger_check(database_url, redis_url, SENTRY_DSN=fake_sentry.dsn)
+    run = await operator_check(database_url, redis_url, tmp_path, SENTRY_DSN=fake_sentry.dsn)
 
     assert run.returncode == 1
     [event_sent] = fake_sentry.events
