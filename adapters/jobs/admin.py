@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.jobs.broker import JobBroker
+from adapters.jobs.async_sender import AsyncJobSender
 from adapters.jobs.dispatch_store import OutgoingJob
-from adapters.jobs.messages import QueueCounts, QueueInspector
-from adapters.jobs.outbox import send_jobs
+from adapters.jobs.messages import QueueCounts
 from adapters.jobs.queue_overview import JobSummary, QueueOverviews
 from adapters.jobs.queue_reader import QueueReader
 from adapters.jobs.records import JobRecords
 from domain.jobs import JobRecord, ScheduleRecord
+
+logger = logging.getLogger("cap_portal.jobs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class JobAdmin:
         *,
         records: JobRecords,
         session_factory: async_sessionmaker[AsyncSession],
-        broker: JobBroker,
+        sender: AsyncJobSender,
         queue_names: Callable[[], list[str]],
         reader: QueueReader,
         overviews: QueueOverviews,
@@ -48,16 +49,22 @@ class JobAdmin:
         self._reader = reader
         self._overviews = overviews
         self._sessions = session_factory
-        self._broker = broker
-        self._inspector = QueueInspector(broker)
+        self._sender = sender
         self._queue_names = queue_names
 
     async def retry(self, job_id: str) -> JobRecord:
         """A failed job runs again under the same id, attempts reset, its dead letter removed."""
         async with self._sessions.begin() as session:
             record, dead_letter_id = await self.records.claim_for_retry(session, job_id)
-        # Committed: the message goes now (a failed send leaves the row queued for the relay).
-        await asyncio.to_thread(self._resend, record, dead_letter_id)
+        # Committed: the message goes now, on this loop (a failed send leaves the row queued for the
+        # relay). The old copy in the dead letters goes first, best effort: the relay never looks there.
+        if dead_letter_id:
+            try:
+                await self._sender.remove_dead_letter(record.queue, dead_letter_id)
+            except Exception as exc:  # noqa: BLE001 - a stale dead letter is harmless; the job is retried
+                logger.warning("dead letter not removed", extra={"job_id": record.id, "reason": repr(exc)})
+        job = OutgoingJob(record.id, record.name, record.queue, record.args, record.kwargs)
+        await self._sender.send([job])
         return record
 
     async def cancel(self, job_id: str) -> JobRecord:
@@ -81,9 +88,3 @@ class JobAdmin:
             )
             for counts, waiting in queues
         ]
-
-    def _resend(self, record: JobRecord, dead_letter_id: str | None) -> None:
-        if dead_letter_id:
-            self._inspector.remove_dead_letter(record.queue, dead_letter_id)
-        job = OutgoingJob(record.id, record.name, record.queue, record.args, record.kwargs)
-        send_jobs(self._broker, [job])

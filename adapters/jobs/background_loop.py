@@ -30,6 +30,10 @@ class BackgroundLoop:
             raise RuntimeError("BackgroundLoop.run called from its own loop; await the coroutine instead")
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
+    @property
+    def started(self) -> bool:
+        return self._loop is not None
+
     def stop(self) -> None:
         with self._lock:
             loop, thread = self._loop, self._thread

@@ -31,7 +31,7 @@ import redis
 from dramatiq import Middleware
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
-from dramatiq.common import compute_backoff, current_millis
+from dramatiq.common import compute_backoff, current_millis, xq_name
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
 from dramatiq.middleware import default_middleware
@@ -95,11 +95,8 @@ class JobBroker(RedisBroker):
         for message in messages:
             self.emit_before("enqueue", message, None)
         with self.client.pipeline(transaction=True) as pipe:
-            for message in messages:
-                pipe.hset(self.key(f"{message.queue_name}.msgs"), message.message_id, message.encode())
-                pipe.rpush(self.key(message.queue_name), message.message_id)
-            for queue_name in {message.queue_name for message in messages}:
-                _push_wake(pipe, self.key(f"{queue_name}.wake"))
+            for command, *arguments in send_commands(messages):
+                getattr(pipe, command)(*arguments)
             pipe.execute()
         for message in messages:
             self.emit_after("enqueue", message, None)
@@ -156,6 +153,35 @@ class JobBroker(RedisBroker):
 def _push_wake(pipe: Any, wake_key: str) -> None:
     pipe.rpush(wake_key, 1)
     pipe.ltrim(wake_key, -WAKE_TOKENS_KEPT, -1)
+
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def send_commands(messages: Sequence[Message[Any]]) -> list[tuple[Any, ...]]:
+    """The Redis commands that send job messages the way ``send_jobs`` does (each message in
+    ``<queue>.msgs`` under its job id, the id on the queue list, a wake-up token per queue), for a
+    pipeline on any client: the web process sends them on its asyncio Redis (``async_sender.py``)."""
+    commands: list[tuple[Any, ...]] = []
+    for message in messages:
+        message_id = message.message_id
+        body = message.copy(options={**message.options, "redis_message_id": message_id}).encode()
+        commands.append(("hset", _key(f"{message.queue_name}.msgs"), message_id, body))
+        commands.append(("rpush", _key(message.queue_name), message_id))
+    for queue_name in dict.fromkeys(message.queue_name for message in messages):
+        wake_key = _key(f"{queue_name}.wake")
+        commands.append(("rpush", wake_key, 1))
+        commands.append(("ltrim", wake_key, -WAKE_TOKENS_KEPT, -1))
+    return commands
+
+
+def dead_letter_removal(queue: str, redis_message_id: str) -> list[tuple[Any, ...]]:
+    """The commands that drop one message from a queue's dead letters (a retried job's old copy)."""
+    return [
+        ("zrem", _key(xq_name(queue)), redis_message_id),
+        ("hdel", _key(f"{xq_name(queue)}.msgs"), redis_message_id),
+    ]
 
 
 class WakingConsumer(_RedisConsumer):

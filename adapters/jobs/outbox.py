@@ -1,9 +1,13 @@
-"""The outbox: ``domain.ports.JobQueue`` on the ``jobs`` records and the Dramatiq broker.
+"""The outbox: ``domain.ports.JobQueue`` on the ``jobs`` records and Redis.
 
-The record is written in the caller's transaction when a unit of work is open (the message is
-sent only after it commits, and a rollback leaves no job), or in a short transaction of its own.
-A send that fails after the commit is only logged: the row is ``queued`` and the scheduler's
-relay sends it again once Redis answers.
+The record is written in the caller's transaction when one is open (the message is sent only after
+it commits, and a rollback leaves no job), or in a short transaction of its own. A send that fails
+after the commit is only logged: the row is ``queued`` and the scheduler's relay sends it again once
+Redis answers.
+
+After a commit the message goes through ``sender``: in the web process ``async_sender.AsyncJobSender``
+on the request's own loop (no thread, nothing blocking), elsewhere the Dramatiq broker off the loop
+(``BrokerSender``). A ``.delay()`` outside any transaction (sync callers) uses ``StandaloneWrites``.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,20 +36,45 @@ logger = logging.getLogger("cap_portal.jobs")
 SEND_CHUNK = 500  # messages per Redis round trip
 
 
+class JobSender(Protocol):
+    async def send(self, jobs: Sequence[OutgoingJob]) -> int:
+        """Send the messages; failures are logged, not raised. How many were sent."""
+        ...
+
+
+class BrokerSender:
+    """Sends on the Dramatiq broker's (blocking) Redis client, off the event loop."""
+
+    def __init__(self, broker: JobBroker) -> None:
+        self.broker = broker
+
+    async def send(self, jobs: Sequence[OutgoingJob]) -> int:
+        # Redis calls block; off the event loop so a slow Redis never stalls other work.
+        return await asyncio.to_thread(send_jobs, self.broker, jobs)
+
+    def send_now(self, jobs: Sequence[OutgoingJob]) -> int:
+        return send_jobs(self.broker, jobs)
+
+
+@dataclass
+class StandaloneWrites:
+    """For a ``.delay()`` outside any transaction (a sync caller: a worker thread, a script, a test): a
+    private loop with its own engine and pool, and the broker's blocking client. Nothing here starts
+    or connects until the first such call, so a web process whose enqueues all join a request's
+    transaction never starts the loop's thread."""
+
+    loop: BackgroundLoop
+    sessions: async_sessionmaker[AsyncSession]
+    new_jobs: NewJobWriter
+    sender: BrokerSender
+
+
 class OutboxJobQueue:
     def __init__(
-        self,
-        *,
-        broker: JobBroker,
-        session_factory: async_sessionmaker[AsyncSession],
-        loop: BackgroundLoop,
-        new_jobs: NewJobWriter,
-        queue_of: Callable[[str], str],
+        self, *, sender: JobSender, standalone: StandaloneWrites, queue_of: Callable[[str], str]
     ) -> None:
-        self._broker = broker
-        self._sessions = session_factory  # bound to ``loop``: used only for standalone writes
-        self._loop = loop
-        self._new_jobs = new_jobs  # bound to ``loop`` too: standalone job rows (group commit)
+        self._sender = sender  # after a caller's commit, on the caller's loop
+        self.standalone = standalone
         self._queue_of = queue_of
 
     def enqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str:
@@ -58,12 +88,12 @@ class OutboxJobQueue:
         check_json_arguments(job_name, args, kwargs)
         self._queue_of(job_name)  # refuse an unknown job now
         row = ScheduleRow(id=uuid4(), job_name=job_name, cron=cron, args=list(args), kwargs=kwargs)
-        self._write_schedule(row)
+        transaction = open_transaction()
+        if transaction is not None:
+            transaction.session.add(row)
+        else:
+            self.standalone.loop.run(self._insert(row))
         return str(row.id)
-
-    def send(self, job_id: str, name: str, queue: str, args: Any, kwargs: dict[str, Any]) -> bool:
-        """Send one job's message; False (logged) when Redis cannot be reached."""
-        return send_jobs(self._broker, [OutgoingJob(job_id, name, queue, list(args), dict(kwargs))]) == 1
 
     def _submit(
         self, job_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], when: datetime | None
@@ -77,33 +107,29 @@ class OutboxJobQueue:
             status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
             scheduled_for=when, queued_at=None if later else now, created_at=now,
         )  # fmt: skip
-        job_id = str(job.id)
-        send = None if later else (lambda: self.send(job_id, job_name, queue, list(args), dict(kwargs)))
-        uow = open_transaction()
-        if uow is not None:
-            self._add_to(uow, JobRow(**job.columns()), send)
+        outgoing = None if later else OutgoingJob(str(job.id), job_name, queue, list(args), dict(kwargs))
+        transaction = open_transaction()
+        if transaction is not None:
+            self._add_to(transaction, JobRow(**job.columns()), outgoing)
         else:
-            self._loop.run(self._new_jobs.insert(job))
-            if send is not None:
-                send()
-        return job_id
+            # No transaction: the row on the private loop (group commit), then the message from this
+            # thread, as fast as a caller can go.
+            self.standalone.loop.run(self.standalone.new_jobs.insert(job))
+            if outgoing is not None:
+                self.standalone.sender.send_now([outgoing])
+        return str(job.id)
 
-    def _write_schedule(self, row: ScheduleRow) -> None:
-        uow = open_transaction()
-        if uow is not None:
-            self._add_to(uow, row, None)
-            return
-        self._loop.run(self._insert(row))
-
-    @staticmethod
-    def _add_to(uow: OpenTransaction, row: JobRow | ScheduleRow, send: Callable[[], bool] | None) -> None:
+    def _add_to(self, transaction: OpenTransaction, row: JobRow, outgoing: OutgoingJob | None) -> None:
         # The caller's transaction: the message goes only after it commits (none on rollback).
-        uow.session.add(row)
-        if send is not None:
-            uow.after_commit(lambda: _in_thread(send))
+        transaction.session.add(row)
+        if outgoing is not None:
+            transaction.after_commit(lambda: self._send_after_commit(outgoing))
+
+    async def _send_after_commit(self, outgoing: OutgoingJob) -> None:
+        await self._sender.send([outgoing])
 
     async def _insert(self, row: ScheduleRow) -> None:
-        async with self._sessions.begin() as session:
+        async with self.standalone.sessions.begin() as session:
             session.add(row)
 
 
@@ -124,8 +150,3 @@ def send_jobs(broker: JobBroker, jobs: Sequence[OutgoingJob]) -> int:
         else:
             sent += len(chunk)
     return sent
-
-
-async def _in_thread(send: Callable[[], bool]) -> None:
-    # Redis calls block; off the event loop so a slow Redis never stalls other requests.
-    await asyncio.to_thread(send)

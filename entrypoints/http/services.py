@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
 from typing import Any
@@ -38,7 +37,7 @@ from domain.programme.config import ProgrammeRules
 from entrypoints.http.identity_services import IdentityServices, build_identity_services
 from entrypoints.http.single_flight import SingleFlight
 from entrypoints.jobs import job_manager
-from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
+from entrypoints.jobs.runtime import WebJobRuntime, build_web_job_runtime
 from entrypoints.payments import build_gateway
 from entrypoints.settings import Settings
 
@@ -52,7 +51,7 @@ class WebServices:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     identity: IdentityServices
-    jobs: JobRuntime
+    jobs: WebJobRuntime
     job_admin: JobAdmin
     # Plain asyncpg for the fixed reads of the operator API, in this process's own event loop.
     raw_pool: RawPool
@@ -146,7 +145,7 @@ class WebServices:
         close_gateway = getattr(self.payment_gateway, "close", None)
         if close_gateway is not None:
             await close_gateway()
-        await asyncio.to_thread(self.jobs.close)
+        await self.jobs.close()
         await self.redis.aclose()
         await self.raw_pool.close()
         await self.engine.dispose()
@@ -161,13 +160,14 @@ def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> WebServices:
 def build_web_services(settings: Settings) -> WebServices:
     engine = build_engine(settings.require_database_url(), pool_size=settings.database_pool_size)
     session_factory = build_session_factory(engine)
-    jobs = build_job_runtime(settings, job_manager)
-    job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     redis = build_redis(settings.require_redis_url())
     # Short point reads (queue-info, the month view, the home pages, sign-in) and the care-day writes'
     # transactions, each a few hundred µs to a millisecond or two; every connection counts against
     # Postgres, so half the ORM pool serves them.
     raw_pool = RawPool(settings.require_database_url(), size=max(5, settings.database_pool_size // 2))
+    # A request's jobs join its transaction; their messages go after the commit on this loop.
+    jobs = build_web_job_runtime(settings, job_manager)
+    job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     return WebServices(
         settings=settings,
         engine=engine,
@@ -180,7 +180,7 @@ def build_web_services(settings: Settings) -> WebServices:
         job_admin=JobAdmin(
             records=JobRecords(session_factory),
             session_factory=session_factory,
-            broker=jobs.broker,
+            sender=jobs.sender,
             queue_names=job_manager.queue_names,
             reader=QueueReader(redis),
             overviews=QueueOverviews(raw_pool),

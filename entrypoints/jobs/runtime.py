@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,18 +18,21 @@ from dramatiq.middleware import (
     ShutdownNotifications,
     TimeLimit,
 )
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.jobs.async_sender import AsyncJobSender
 from adapters.jobs.background_loop import BackgroundLoop
 from adapters.jobs.broker import JobBroker
 from adapters.jobs.dispatch_store import OutgoingJob
 from adapters.jobs.manager import JobDefinition, JobManager
 from adapters.jobs.new_jobs import NewJobWriter
-from adapters.jobs.outbox import OutboxJobQueue, send_jobs
+from adapters.jobs.outbox import BrokerSender, OutboxJobQueue, StandaloneWrites, send_jobs
 from adapters.jobs.status_middleware import JobStatusMiddleware
 from adapters.jobs.status_recorder import JobStatusRecorder
 from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.raw_pool import RawPool
+from adapters.redis.client import build_redis
 from entrypoints.jobs import catalogue  # noqa: F401 - registers every job on job_manager
 from entrypoints.settings import Settings
 
@@ -45,18 +49,19 @@ class JobRuntime:
         send_jobs(self.broker, jobs)
 
     def close(self) -> None:
-        self.loop.run(self.pool.close())
-        self.loop.run(self.engine.dispose())
-        self.loop.stop()
+        if self.loop.started:
+            self.loop.run(self.pool.close())
+            self.loop.run(self.engine.dispose())
+            self.loop.stop()
         self.broker.client.close()
 
 
 def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool = False) -> JobRuntime:
     """What a process needs to send jobs (and, with ``worker``, to record them), built from ``settings``;
-    every job module is loaded (``catalogue``, imported above), so the process knows every job by name."""
+    every job module is loaded (``catalogue``, imported above), so the process knows every job by name.
+    Nothing connects or starts a thread before its first use."""
     loop = BackgroundLoop("cap-jobs-loop")
-    engine = build_engine(settings.require_database_url(), pool_size=10)
-    sessions = build_session_factory(engine)
+    engine = build_engine(settings.require_database_url(), pool_size=10 if worker else 5)
     pool = RawPool(settings.require_database_url())
     middleware = _worker_middleware(JobStatusRecorder(pool), loop) if worker else None
     broker = JobBroker(
@@ -65,14 +70,43 @@ def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool =
         middleware=middleware,
         socket_timeout=10 if worker else settings.job_send_timeout_seconds,
     )
-    queue = OutboxJobQueue(
-        broker=broker,
-        session_factory=sessions,
+    standalone = StandaloneWrites(
         loop=loop,
+        sessions=build_session_factory(engine),
         new_jobs=NewJobWriter(pool),
-        queue_of=manager.queue_of,
+        sender=BrokerSender(broker),
     )
+    queue = OutboxJobQueue(sender=standalone.sender, standalone=standalone, queue_of=manager.queue_of)
     return JobRuntime(loop=loop, engine=engine, pool=pool, broker=broker, queue=queue)
+
+
+@dataclass
+class WebJobRuntime:
+    """The web process's jobs. A job asked for in a request joins the request's transaction, and its
+    message is sent after the commit on the request's own loop (``AsyncJobSender``, its own asyncio
+    Redis client with the send timeout). ``standalone`` serves only a ``.delay()`` outside any
+    transaction (a test, the shell): its loop thread, engine and pool start on the first such call."""
+
+    redis: Redis
+    sender: AsyncJobSender
+    standalone: JobRuntime
+    queue: OutboxJobQueue
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        if self.standalone.loop.started:
+            await asyncio.to_thread(self.standalone.close)
+        else:
+            self.standalone.broker.client.close()
+
+
+def build_web_job_runtime(settings: Settings, manager: JobManager) -> WebJobRuntime:
+    """Jobs for the web process; every job module is loaded."""
+    redis = build_redis(settings.require_redis_url(), timeout=settings.job_send_timeout_seconds)
+    sender = AsyncJobSender(redis, timeout=settings.job_send_timeout_seconds)
+    standalone = build_job_runtime(settings, manager)
+    queue = OutboxJobQueue(sender=sender, standalone=standalone.queue.standalone, queue_of=manager.queue_of)
+    return WebJobRuntime(redis=redis, sender=sender, standalone=standalone, queue=queue)
 
 
 def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> list[Middleware]:
