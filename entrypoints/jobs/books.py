@@ -157,4 +157,5 @@ async def send_payment_reminders_job() -> dict[str, Any]:
         "stopped": summary.stopped,
         "reminded": len(summary.reminded),
         "already_reminded": len(summary.already_reminded),
+        "batch_id": summary.batch_id,
     }

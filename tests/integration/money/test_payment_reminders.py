@@ -45,6 +45,15 @@ async def reminders(engine: AsyncEngine) -> list[dict[str, Any]]:
         return [dict(r) for r in (await connection.execute(query)).mappings()]
 
 
+async def batch_totals(engine: AsyncEngine) -> dict[int, int]:
+    async with engine.connect() as connection:
+        query = text(
+            "SELECT b.id, count(m.id) FROM message_batches b LEFT JOIN messages m ON m.batch_id = b.id "
+            "WHERE b.kind = 'payment_reminder' GROUP BY b.id"
+        )
+        return {row[0]: row[1] for row in await connection.execute(query)}
+
+
 async def care_day(new_uow: UowFactory, seeded: Seeded, day: date, **fields: Any) -> None:
     async with new_uow() as uow:
         added = await uow.care_days.add(
@@ -93,6 +102,10 @@ async def test_a_family_that_can_pay_for_next_week_is_reminded_once(
     assert message["data"]["deadline"] == "2025-01-06"
     assert message["data"]["providers"] == [seeded.provider.name]
     assert message["data"]["children"] == [seeded.child.first_name]
+    # Each run is a batch counting the messages it asked for: the first one's, none for the second.
+    assert message["batch_id"] == first["batch_id"] is not None
+    assert again["batch_id"] not in (None, first["batch_id"])
+    assert await batch_totals(engine) == {first["batch_id"]: 1, again["batch_id"]: 0}
 
 
 async def test_a_paid_care_day_next_week_means_no_reminder(
@@ -125,8 +138,10 @@ async def test_only_approved_payment_enabled_providers_paid_by_the_week_count(
     provider: dict[str, Any],
 ) -> None:
     await payable(new_uow, **provider)
-    assert (await send_payment_reminders_job())["reminded"] == 0
+    result = await send_payment_reminders_job()
+    assert (result["reminded"], result["batch_id"]) == (0, None)  # nobody to remind: no batch either
     assert await reminders(engine) == []
+    assert await batch_totals(engine) == {}
 
 
 async def test_a_child_not_payment_enabled_or_with_no_budget_left_is_not_a_reason(
