@@ -139,7 +139,12 @@ async def _viewer(request: AnyRequest) -> Actor | None:
         return None
 
 
-@post("/family/invite-provider", guards=[family_person], summary="Invite a provider to care for children")
+@post(
+    "/family/invite-provider",
+    guards=[family_person],
+    summary="Invite a provider to care for children (404: a child that is not the family's)",
+    opt={"own_records": True},
+)
 async def invite_provider(request: AnyRequest, data: JSONBody[ProviderInvite]) -> Made:
     services = services_of(request)
     invitee = Invitee(data.provider_email, data.provider_cell, data.lang)
@@ -150,7 +155,12 @@ async def invite_provider(request: AnyRequest, data: JSONBody[ProviderInvite]) -
     return Made(made.token, invitations.invite_path(made))
 
 
-@post("/provider/invite-family", guards=[provider_person], summary="Invite a family into the programme")
+@post(
+    "/provider/invite-family",
+    guards=[provider_person],
+    summary="Invite a family into the programme",
+    opt={"own_records": True},
+)
 async def invite_family(request: AnyRequest, data: JSONBody[FamilyInvite]) -> Made:
     services = services_of(request)
     invitee = Invitee(data.family_email, data.family_cell, data.lang)
