@@ -78,6 +78,8 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     from redis.asyncio import Redis
 
     client = Redis.from_url(redis_url)
+    # Empty before too: a worker process of an earlier test may have written (a heartbeat) after its flush.
+    await client.flushdb()
     yield client
     await client.flushdb()
     await client.aclose()

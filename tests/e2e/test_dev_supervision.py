@@ -1,6 +1,7 @@
 """`cap-portal dev` supervises its processes: what dies comes back, and a stop leaves nothing behind.
 
-One `dev` run (about 15 s to start) carries the fault checks in order; the restart policy itself is
+Each `dev` run (about 15 s to start) carries several fault checks in order; every wait for something to
+happen is on a line, a pid or a job's status, not on the machine's speed. The restart policy itself is
 tested against small throwaway children in test_supervisor.py.
 """
 
@@ -18,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,3 +231,72 @@ def test_commands_beside_dev_find_the_running_system(data_dir: Path) -> None:
     assert alone.stderr.count("\n") == 1, alone.stderr
     assert alone.stderr.startswith("cap-portal: configuration error: DATABASE_URL: not set"), alone.stderr
     assert "no `cap-portal dev` is running" in alone.stderr
+
+
+def _call(
+    dev: Dev, method: str, path: str, body: dict[str, object] | None = None
+) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{dev.port}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={
+            "X-API-Key": (dev.data_dir / "dev-api-key").read_text().strip(),
+            "Content-Type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read() or b"{}")
+
+
+def _finished(dev: Dev, job_id: str) -> bool:
+    status, body = _call(dev, "GET", f"/jobs/{job_id}/status")
+    return status == 200 and body["status"] == "finished"
+
+
+def test_dev_with_a_hung_redis_a_dead_worker_process_and_a_dead_postgres(data_dir: Path) -> None:
+    dev = Dev(data_dir, _free_port())
+    try:
+        dev.wait_for_line("| ready:")
+        first = _call(dev, "POST", "/example-job", {})[1]["job_id"]
+        eventually(lambda: _finished(dev, first), "the first job finished")
+
+        # One of Dramatiq's worker processes (a child of the worker dev started) killed: jobs still run.
+        worker = dev.child_pid("worker")
+        os.kill(min(descendants(worker)), signal.SIGKILL)
+        after_kill = _call(dev, "POST", "/example-job", {})[1]["job_id"]
+        eventually(lambda: _finished(dev, after_kill), "a job after the worker process died")
+
+        # Redis hung (SIGSTOP): enqueue answers within the send timeout, the row committed; /health
+        # says 503 within its own; once Redis answers again the relay sends the job and it runs.
+        redis_pid = next(
+            pid for pid in descendants(dev.process.pid) if "redis-server" in " ".join(cmdline(pid))
+        )
+        os.kill(redis_pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            status, body = _call(dev, "POST", "/example-job", {})
+            assert status == 202, body
+            assert time.monotonic() - started < 10  # JOB_SEND_TIMEOUT_SECONDS is 2
+            assert dev.health() == 503
+        finally:
+            os.kill(redis_pid, signal.SIGCONT)
+        eventually(lambda: _finished(dev, str(body["job_id"])), "the job sent by the relay", seconds=90)
+
+        # Postgres killed: noticed and restarted; the API answers again.
+        os.kill(postgres_pid(data_dir), signal.SIGKILL)
+        dev.wait_for_line("embedded Postgres restarted at")
+        eventually(lambda: dev.health() == 200, "healthy after the Postgres restart")
+        last = _call(dev, "POST", "/example-job", {})[1]["job_id"]
+        eventually(lambda: _finished(dev, last), "a job after the Postgres restart")
+        started_processes = descendants(dev.process.pid) | {postgres_pid(data_dir)}
+    finally:
+        dev.process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        dev.process.send_signal(signal.SIGTERM)
+        dev.process.wait(60)
+    assert dev.process.returncode == 0, dev.output()
+    eventually(lambda: not any(alive(pid) for pid in started_processes), "every process gone", seconds=10)
