@@ -30,6 +30,7 @@ class DriftRule(enum.StrEnum):
     OVERSPENT = "overspent"  # paid + reclaimed > allocation: the unpaid remainder is negative
     RECLAIMED_RECORDS = "reclaimed_records"  # reclamation rows / the month view disagree with the ledger
     PAID_RECORDS = "paid_records"  # payment rows disagree with the ledger
+    LUMP_SUM_RECORDS = "lump_sum_records"  # the allocation's lump_sum_cents is not its lump sums' sum
     LEDGER = "ledger"  # an unbalanced transaction, or a kept balance that is not its entries' sum
     FAMILY_WALLET = "family_wallet"  # the wallet holds other than what its allocations left in it
     GATEWAY_BALANCE = "gateway_balance"  # the gateway's balance is not our ledger's
@@ -58,6 +59,8 @@ class AllocationBooks:
     paid_recorded_cents: int  # the payment rows
     reclaimed_recorded_cents: int  # the reclamation rows that say the money was taken back
     reclaimed_shown_cents: int  # the allocation's own figure (the month view's total_reclaimed_cents)
+    lump_sum_shown_cents: int = 0  # the allocation's own figure (counted as selected by the month view)
+    lump_sum_recorded_cents: int = 0  # the lump-sum rows
 
     @property
     def unpaid_remainder_cents(self) -> int:
@@ -115,6 +118,17 @@ def allocation_drift(books: AllocationBooks) -> list[Drift]:
                 DriftRule.PAID_RECORDS,
                 record,
                 {"ledger_cents": books.paid_cents, "payment_rows_cents": books.paid_recorded_cents},
+            )
+        )
+    if books.lump_sum_shown_cents != books.lump_sum_recorded_cents:
+        found.append(
+            Drift(
+                DriftRule.LUMP_SUM_RECORDS,
+                record,
+                {
+                    "allocation_shows_cents": books.lump_sum_shown_cents,
+                    "lump_sum_rows_cents": books.lump_sum_recorded_cents,
+                },
             )
         )
     return found

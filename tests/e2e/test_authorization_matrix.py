@@ -196,6 +196,11 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/child/{NO_ID}/provider/{NO_ID}/allocation/1/2025/submit",
         None,
     ),
+    ("POST", "/lump-sums"): (
+        Access.FAMILY,
+        "/lump-sums",
+        {"allocation_id": 1, "provider_id": NO_ID, "amount_cents": 100, "days": 1, "half_days": 0},
+    ),
     ("GET", "/provider/{provider_id:str}/allocated_care_days"): (
         Access.PROGRAMME,
         f"/provider/{NO_ID}/allocated_care_days",

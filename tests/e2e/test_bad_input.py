@@ -128,6 +128,18 @@ JSON_ROUTES: dict[tuple[str, str], JsonRoute] = {
     ("PUT", "/care-days/{care_day_id:int}"): JsonRoute(
         "PUT", lambda h, day: f"/care-days/{day}", lambda h: h.family_headers, lambda h: {"type": "Full Day"}
     ),
+    ("POST", "/lump-sums"): JsonRoute(
+        "POST",
+        lambda h, _: "/lump-sums",
+        lambda h: h.family_headers,
+        lambda h: {
+            "allocation_id": h.allocation_id,
+            "provider_id": h.provider_id,
+            "amount_cents": 1_000,
+            "days": 1,
+            "half_days": 0,
+        },
+    ),
     ("POST", "/family/invite-provider"): JsonRoute(
         "POST",
         lambda h, _: "/family/invite-provider",

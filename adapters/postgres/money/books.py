@@ -54,13 +54,17 @@ ALLOCATIONS_STATEMENT = text(
     paid_recorded AS (
         SELECT allocation_id, sum(amount_cents) AS cents FROM payment_intents
         WHERE family_to_provider_transfer_id IS NOT NULL GROUP BY allocation_id
+    ),
+    lump_sums_recorded AS (
+        SELECT allocation_id, sum(amount_cents) AS cents FROM lump_sums GROUP BY allocation_id
     )
     SELECT a.id, coalesce(f.family_id, c.family_id) AS family_id, a.allocation_cents,
            a.reclaimed_cents AS reclaimed_shown_cents, f.status AS funding_status,
            coalesce(funded.cents, 0) AS funded_cents,
            coalesce(reclaimed.cents, 0) AS reclaimed_cents,
            coalesce(paid.cents, 0) AS paid_cents, coalesce(paid_recorded.cents, 0) AS paid_recorded_cents,
-           CASE WHEN r.status = 'reclaimed' THEN r.amount_cents ELSE 0 END AS reclaimed_recorded_cents
+           CASE WHEN r.status = 'reclaimed' THEN r.amount_cents ELSE 0 END AS reclaimed_recorded_cents,
+           a.lump_sum_cents AS lump_sum_shown_cents, coalesce(ls.cents, 0) AS lump_sum_recorded_cents
     FROM month_allocations a
     JOIN children c ON c.id = a.child_id
     LEFT JOIN allocation_fundings f ON f.allocation_id = a.id
@@ -69,6 +73,7 @@ ALLOCATIONS_STATEMENT = text(
     LEFT JOIN fund_reclamations r ON r.allocation_id = a.id
     LEFT JOIN paid ON paid.allocation_id = a.id
     LEFT JOIN paid_recorded ON paid_recorded.allocation_id = a.id
+    LEFT JOIN lump_sums_recorded ls ON ls.allocation_id = a.id
     ORDER BY a.id
     """
 )
@@ -110,6 +115,8 @@ class PostgresBooksSnapshot:
                 paid_recorded_cents=int(r.paid_recorded_cents),
                 reclaimed_recorded_cents=int(r.reclaimed_recorded_cents),
                 reclaimed_shown_cents=r.reclaimed_shown_cents,
+                lump_sum_shown_cents=r.lump_sum_shown_cents,
+                lump_sum_recorded_cents=int(r.lump_sum_recorded_cents),
             )
             for r in rows
         ]

@@ -22,7 +22,7 @@ FAMILIES_TO_REMIND = text(
     JOIN provider_child_links l ON l.child_id = c.id
     JOIN providers p ON p.id = l.provider_id
          AND p.status = 'Approved' AND p.payment_enabled AND p.type <> 'center'
-    WHERE a.allocation_cents - a.reclaimed_cents - coalesce((
+    WHERE a.allocation_cents - a.reclaimed_cents - a.lump_sum_cents - coalesce((
               SELECT sum(d.amount_cents) FROM care_days d
               WHERE d.allocation_id = a.id AND d.deleted_at IS NULL
           ), 0) > 0

@@ -272,8 +272,7 @@ class PaymentIntentRow(DefaultBase):
 
 class PaymentIntentItemRow(DefaultBase):
     """One claimed item. UNIQUE care_day_id and UNIQUE lump_sum_id are the claims: a care day or a lump
-    sum belongs to one intent at most, decided by the database (NULLs do not collide). ``lump_sum_id``
-    gets its foreign key with the lump-sum table."""
+    sum belongs to one intent at most, decided by the database (NULLs do not collide)."""
 
     __tablename__ = "payment_intent_items"
     __table_args__ = (
@@ -290,7 +289,9 @@ class PaymentIntentItemRow(DefaultBase):
     care_day_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("care_days.id", ondelete="RESTRICT"), nullable=True
     )
-    lump_sum_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    lump_sum_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("lump_sums.id", ondelete="RESTRICT"), nullable=True
+    )
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 

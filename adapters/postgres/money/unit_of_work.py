@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 
 from adapters.postgres.money.fundings import PostgresFundings
 from adapters.postgres.money.ledger import PostgresLedger
+from adapters.postgres.money.lump_sums import PostgresLumpSums
 from adapters.postgres.money.payments import PostgresPayments
 from adapters.postgres.money.reclamations import PostgresReclamations
 from adapters.postgres.money.reminders import PostgresReminderReads
@@ -16,6 +17,7 @@ from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWo
 if TYPE_CHECKING:
     from domain.money.ports import MoneyUnitOfWork
     from domain.money.reclamation_ports import ReclamationUnitOfWork
+    from domain.money.use_cases.lump_sums import LumpSumUnitOfWork
     from domain.money.use_cases.reminders import RemindersUnitOfWork
 
 
@@ -59,6 +61,11 @@ class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
         return PostgresReclamations(self.session)
 
     @property
+    def lump_sums(self) -> PostgresLumpSums:
+        self._open_money  # noqa: B018  (raises when the unit of work is not open)
+        return PostgresLumpSums(self.session)
+
+    @property
     def reminders(self) -> PostgresReminderReads:
         self._open_money  # noqa: B018  (raises when the unit of work is not open)
         return PostgresReminderReads(self.session)
@@ -77,4 +84,7 @@ if TYPE_CHECKING:
         return uow
 
     def _satisfies_reminders(uow: SqlAlchemyMoneyUnitOfWork) -> RemindersUnitOfWork:
+        return uow
+
+    def _satisfies_lump_sums(uow: SqlAlchemyMoneyUnitOfWork) -> LumpSumUnitOfWork:
         return uow

@@ -162,6 +162,19 @@ async def test_a_child_not_payment_enabled_or_with_no_budget_left_is_not_a_reaso
     assert (await send_payment_reminders_job())["reminded"] == 0
 
 
+async def test_a_budget_spent_on_lump_sums_leaves_nothing_to_remind_about(
+    context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
+) -> None:
+    seeded = await payable(new_uow)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE month_allocations SET lump_sum_cents = allocation_cents WHERE id = :id"),
+            {"id": seeded.allocation.id},
+        )
+
+    assert (await send_payment_reminders_job())["reminded"] == 0
+
+
 async def test_no_reminder_once_the_programme_has_ended(
     context: JobContext, friday: FixedClock, new_uow: UowFactory, engine: AsyncEngine
 ) -> None:

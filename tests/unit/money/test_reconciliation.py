@@ -139,3 +139,9 @@ def test_two_wallets_on_one_gateway_user_are_reported_not_compared() -> None:
         (DriftRule.GATEWAY_USER_SHARED, f"family_wallet:{other}"),
         (DriftRule.GATEWAY_USER_SHARED, f"family_wallet:{FAMILY}"),
     ]
+
+
+def test_the_allocations_lump_sum_figure_must_be_its_lump_sums() -> None:
+    assert allocation_drift(replace(BOOKS, lump_sum_shown_cents=5_000, lump_sum_recorded_cents=5_000)) == []
+    [drift] = allocation_drift(replace(BOOKS, lump_sum_shown_cents=5_000, lump_sum_recorded_cents=4_000))
+    assert (drift.rule, drift.details["lump_sum_rows_cents"]) == (DriftRule.LUMP_SUM_RECORDS, 4_000)
