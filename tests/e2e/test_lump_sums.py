@@ -224,3 +224,23 @@ async def test_a_declined_payment_fails_and_a_timeout_answers_202_and_is_paid_on
     declined = await programme_client.post("/lump-sums", json=body(home, 1_000), headers=home.family_headers)
     assert (declined.status_code, declined.json()["code"]) == (400, "payment_failed")
     assert await ledger_is_balanced(sessions)
+
+
+async def test_only_this_month_and_last_month_are_open(
+    settings: Settings,
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    home = await payable_household(programme_client, minter, fake_clerk, sessions, "month")
+    february, march = NOW.replace(month=2, day=10), NOW.replace(month=3, day=10)
+
+    async with overlapping_client_at(settings, FixedClock(march)) as client:
+        closed = await client.post("/lump-sums", json=body(home, 1_000), headers=home.family_headers)
+    async with overlapping_client_at(settings, FixedClock(february)) as client:
+        last_month = await client.post("/lump-sums", json=body(home, 1_000), headers=home.family_headers)
+
+    assert (closed.status_code, closed.json()["code"]) == (400, "lump_sum_month_closed")
+    assert last_month.status_code == 201, last_month.text
+    assert await scalar(sessions, "SELECT count(*) FROM lump_sums") == 1
