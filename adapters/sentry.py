@@ -7,12 +7,13 @@ from typing import Any
 
 import sentry_sdk
 from sentry_sdk.integrations import Integration
+from sentry_sdk.integrations.litestar import LitestarIntegration
 from sentry_sdk.integrations.logging import ignore_logger
 
 IsExpected = Callable[[BaseException], bool]
 
-# The edge logs each unhandled error under this name after the framework integration has
-# already reported it; Sentry must not turn that log line into a second event.
+# The edge logs each unhandled error under this name after reporting it (``report_unhandled``);
+# Sentry must not turn that log line into a second event.
 UNHANDLED_LOGGER = "cap_portal.unhandled"
 
 
@@ -40,6 +41,11 @@ def init_sentry(
         traces_sample_rate=traces_sample_rate,
         integrations=list(integrations),
         send_default_pii=False,
+        # Its Litestar integration parses every request's body before the route runs — before sign-in
+        # and role checks, and outside our error handling: a malformed or 1,200-deep body became a 500
+        # (RecursionError) whenever a DSN was set. The edge reports unhandled errors itself
+        # (``report_unhandled``), after the guards, with the request's path.
+        disabled_integrations=[LitestarIntegration],
         before_send=_drop_expected(is_expected),
     )
     return True
@@ -53,6 +59,13 @@ def _drop_expected(is_expected: IsExpected) -> Callable[[Any, Any], Any]:
         return event
 
     return before_send
+
+
+def report_unhandled(exc: BaseException, *, path: str) -> None:
+    """One unhandled request error (a 500), tagged with its path; a no-op while Sentry is off."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("path", path)
+        sentry_sdk.capture_exception(exc)
 
 
 def report_job_failure(exc: BaseException, *, job_id: str, job_name: str, attempt: int, final: bool) -> None:

@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from adapters.sentry import UNHANDLED_LOGGER
+from adapters.sentry import UNHANDLED_LOGGER, report_unhandled
 from domain import errors
 
 logger = logging.getLogger(UNHANDLED_LOGGER)
@@ -95,6 +95,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         return error_response(
             503, "A service this request needs is unavailable; try again shortly.", "dependency_unavailable"
         )
+    report_unhandled(exc, path=request.url.path)
     logger.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
     return error_response(500, "Internal server error", "internal_error")
 
