@@ -6,6 +6,7 @@
 - ``retry``: try payment intents again (``--intent ID`` or ``--all``), each resuming where it stopped;
 - ``ledger``: a family's or a provider's lines in our ledger, with the running balance;
 - ``reclaim``: unpaid allocation money back to the programme, once per allocation (cli/reclaim.py);
+- ``remind``: next week's payment reminders now, as Friday's job asks for them (cli/remind.py);
 - ``sandbox …``: make the sandbox's next calls fail, clear that, link a provider's bank, show its books
   (refused unless PAYMENT_GATEWAY is sandbox).
 
@@ -491,5 +492,7 @@ COMMANDS = [payments]
 
 # Below everything it uses from this module: the reclaim command lives in its own.
 from entrypoints.cli.reclaim import reclaim  # noqa: E402
+from entrypoints.cli.remind import remind  # noqa: E402
 
 payments.add_command(reclaim)
+payments.add_command(remind)

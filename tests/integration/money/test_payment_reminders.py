@@ -5,11 +5,14 @@ the programme's end each mean no message."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +22,7 @@ from domain.programme.config import ProgrammeRules
 from domain.programme.providers import ProviderType
 from domain.programme.records import UNSAVED_ID
 from domain.programme.statuses import ApplicationStatus, Language
+from entrypoints.cli import cli
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.books import PAYMENT_REMINDERS_CRON, send_payment_reminders_job
 from entrypoints.jobs.context import JobContext
@@ -201,3 +205,24 @@ def test_reminders_are_a_friday_schedule_in_business_time() -> None:
     definition = job_manager.definition("money.send_payment_reminders")
     assert definition.cron == PAYMENT_REMINDERS_CRON == "0 8 * * 5"
     assert definition.cron_timezone is None
+
+
+def _remind(database_url: str, redis_url: str, *args: str, **env: str) -> tuple[int, dict[str, Any]]:
+    environment = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING", **env}
+    result = CliRunner().invoke(cli, ["payments", "remind", "--json", *args], env=environment)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+async def test_reminders_by_hand_run_the_job_s_use_case_once_per_week(
+    database_url: str, redis_url: str, engine: AsyncEngine
+) -> None:
+    code, first = await asyncio.to_thread(_remind, database_url, redis_url)
+    assert code == 0
+    assert (first["stopped"], first["reminded"], first["batch_id"]) == (False, [], None)
+    monday = date.fromisoformat(first["week_start"])
+    assert (monday.weekday(), monday > date.today()) == (0, True)  # next week's Monday
+
+    code, ended = await asyncio.to_thread(_remind, database_url, redis_url, PROGRAM_END_DATE="2020-01-01")
+    assert (code, ended["stopped"]) == (0, True)
+    assert await reminders(engine) == []
