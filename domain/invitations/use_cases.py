@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from domain.errors import NotFound
-from domain.invitations.messages import accepted_notice, invite_messages, invite_path
+from domain.invitations.messages import accepted_notice, invite_messages
 from domain.invitations.model import (
     AlreadyCaring,
     Direction,
@@ -31,8 +31,6 @@ from domain.programme.families import Child, Family
 from domain.programme.providers import Provider
 from domain.programme.records import UNSAVED_ID
 from domain.programme.statuses import Language
-
-__all__ = ["invite_path"]
 
 
 class InvitationNotFound(NotFound):

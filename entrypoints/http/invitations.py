@@ -22,6 +22,7 @@ from adapters.postgres.invitations import SqlAlchemyInvitationsUnitOfWork
 from domain.errors import DependencyUnavailable, DomainError
 from domain.identity.model import Role
 from domain.invitations import use_cases as invitations
+from domain.invitations.messages import invite_path
 from domain.invitations.use_cases import Acceptance, Invitee
 from domain.programme.actors import Actor
 from domain.programme.families import Child
@@ -152,7 +153,7 @@ async def invite_provider(request: AnyRequest, data: JSONBody[ProviderInvite]) -
     made = await invitations.invite_provider(
         _uow(request), services.clock, _token, actor, invitee, data.child_ids
     )
-    return Made(made.token, invitations.invite_path(made))
+    return Made(made.token, invite_path(made))
 
 
 @post(
@@ -167,7 +168,7 @@ async def invite_family(request: AnyRequest, data: JSONBody[FamilyInvite]) -> Ma
     made = await invitations.invite_family(
         _uow(request), services.clock, _token, await programme_actor(request), invitee
     )
-    return Made(made.token, invitations.invite_path(made))
+    return Made(made.token, invite_path(made))
 
 
 @get(

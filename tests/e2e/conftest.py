@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.postgres.engine import build_engine, build_session_factory
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.programme_support import NOW, app_at
@@ -47,3 +49,11 @@ async def programme_client(settings: Settings, clock: FixedClock) -> AsyncIterat
     """The app with a fixed clock (Wednesday 1 January 2025 in Denver), for the programme's routes."""
     async with AsyncTestClient(app_at(settings, clock)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """ORM sessions on the test database, for tests that read or seed records beside the app."""
+    engine = build_engine(database_url, pool_size=5)
+    yield build_session_factory(engine)
+    await engine.dispose()

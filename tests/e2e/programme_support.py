@@ -6,9 +6,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from adapters.postgres.raw_pool import asyncpg_dsn
 from entrypoints.http.app import create_app
 from entrypoints.http.services import WebServices, build_web_services
 from entrypoints.settings import Settings
@@ -31,6 +33,15 @@ def app_at(settings: Settings, clock: FixedClock) -> Litestar:
         return replace(build_web_services(s), clock=clock)
 
     return create_app(settings, services_factory=services, configure_process=False)
+
+
+async def db_rows(settings: Settings, query: str, *args: Any) -> list[asyncpg.Record]:
+    """One statement on a connection of its own (the app's pool lives on the test client's loop)."""
+    connection = await asyncpg.connect(asyncpg_dsn(settings.require_database_url()))
+    try:
+        return list(await connection.fetch(query, *args))
+    finally:
+        await connection.close()
 
 
 def family_body(tag: str, *, children: int = 1, **extra: Any) -> dict[str, Any]:

@@ -3,14 +3,11 @@ funded, a failed funding showing its attempts and error, one allocation's fundin
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from domain.money.errors import GatewayUnavailable
@@ -22,13 +19,6 @@ from tests.fake_clerk import FakeClerk
 from tests.fakes import FixedClock
 
 Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = build_engine(database_url, pool_size=2)
-    yield build_session_factory(engine)
-    await engine.dispose()
 
 
 async def test_unfunded_allocations_are_listed_until_funded_with_their_errors(

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
-import asyncpg
-
-from adapters.postgres.raw_pool import asyncpg_dsn
 from entrypoints.settings import Settings
 from tests.e2e.identity_support import OPERATOR, create_account, signed_in_as
-from tests.e2e.programme_support import Client, household
+from tests.e2e.programme_support import Client, db_rows, household
 from tests.fake_clerk import FakeClerk
 from tests.fakes import FixedClock
 from tests.statement_counts import counting
 from tests.tokens import TokenMinter
 
 BANNER = "pathways_banner"
-
-
-async def _rows(settings: Settings, query: str, *args: Any) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(asyncpg_dsn(settings.require_database_url()))
-    try:
-        return list(await connection.fetch(query, *args))
-    finally:
-        await connection.close()
 
 
 async def test_a_click_is_counted_per_person_and_read_back(
@@ -49,7 +37,7 @@ async def test_a_click_is_counted_per_person_and_read_back(
     other = await programme_client.get(f"/clicks?tracking_id={BANNER}", headers=home.provider_headers)
     assert other.status_code == 404
 
-    rows = await _rows(settings, "SELECT * FROM clicks")
+    rows = await db_rows(settings, "SELECT * FROM clicks")
     assert [(r["clerk_user_id"], r["tracking_id"], r["click_count"], r["url"]) for r in rows] == [
         (home.family_user, BANNER, 2, "https://example.org/pathways")
     ]
@@ -67,7 +55,7 @@ async def test_twenty_clicks_at_once_count_twenty(
         )
     )
     assert sorted(a.status_code for a in answers) == [200] * 19 + [201]
-    rows = await _rows(
+    rows = await db_rows(
         settings, "SELECT click_count FROM clicks WHERE clerk_user_id = $1", home.provider_user
     )
     assert [r["click_count"] for r in rows] == [20]
@@ -97,7 +85,7 @@ async def test_clicks_refuse_bad_input_strangers_and_unlinked_accounts(
         "/clicks", json={"tracking_id": BANNER}, headers=signed_in_as(minter, "user_unlinked")
     )
     assert (unlinked.status_code, unlinked.json()["code"]) == (403, "not_linked")
-    assert await _rows(settings, "SELECT * FROM clicks") == []
+    assert await db_rows(settings, "SELECT * FROM clicks") == []
 
 
 async def test_activity_is_one_row_per_person_and_hour_and_free_once_noted(
@@ -117,7 +105,7 @@ async def test_activity_is_one_row_per_person_and_hour_and_free_once_noted(
     clock.current += timedelta(hours=1)
     for _ in range(3):
         assert (await programme_client.get("/auth/me", headers=home.family_headers)).status_code == 200
-    rows = await _rows(
+    rows = await db_rows(
         settings, "SELECT clerk_user_id, hour, family_id FROM hourly_activity ORDER BY hour, clerk_user_id"
     )
     start = clock.current.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
@@ -134,16 +122,16 @@ async def test_activity_that_cannot_be_written_never_fails_the_request(
     clock: FixedClock,
 ) -> None:
     home = await household(programme_client, minter, fake_clerk, "down")
-    await _rows(settings, "ALTER TABLE hourly_activity RENAME TO hourly_activity_away")
+    await db_rows(settings, "ALTER TABLE hourly_activity RENAME TO hourly_activity_away")
     try:
         clock.current += timedelta(hours=1)  # a new hour: the note is attempted, and fails
         response = await programme_client.get("/auth/me", headers=home.family_headers)
         assert response.status_code == 200, response.text
     finally:
-        await _rows(settings, "ALTER TABLE hourly_activity_away RENAME TO hourly_activity")
+        await db_rows(settings, "ALTER TABLE hourly_activity_away RENAME TO hourly_activity")
     # Not remembered as noted: the next request of the hour tries again and succeeds.
     assert (await programme_client.get("/auth/me", headers=home.family_headers)).status_code == 200
-    rows = await _rows(
+    rows = await db_rows(
         settings, "SELECT hour FROM hourly_activity WHERE clerk_user_id = $1", home.family_user
     )
     assert len(rows) == 2

@@ -8,22 +8,11 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
-from adapters.postgres.raw_pool import asyncpg_dsn
 from entrypoints.settings import Settings
 from tests.e2e.identity_support import signed_in_as
-from tests.e2e.programme_support import Client, family_body, post_ok, provider_body
+from tests.e2e.programme_support import Client, db_rows, family_body, post_ok, provider_body
 from tests.fake_clerk import FakeClerk
 from tests.tokens import TokenMinter
-
-
-async def _rows(settings: Settings, query: str, *args: Any) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(asyncpg_dsn(settings.require_database_url()))
-    try:
-        return list(await connection.fetch(query, *args))
-    finally:
-        await connection.close()
 
 
 @dataclass
@@ -63,7 +52,7 @@ async def test_a_family_invites_a_provider_who_accepts_and_is_linked(
     token = made["invitation_id"]
     assert made["path"] == f"/invite/provider/{token}"
 
-    sent = await _rows(
+    sent = await db_rows(
         settings, "SELECT kind, channel, recipient, language FROM messages WHERE about_type = 'invitation'"
     )
     assert sorted((r["kind"], r["channel"], r["recipient"], r["language"]) for r in sent) == [
@@ -71,7 +60,7 @@ async def test_a_family_invites_a_provider_who_accepts_and_is_linked(
         ("provider_invited", "sms", "+13035550199", "es"),
         ("staff_invitation_made", "email", "staff", "en"),
     ]
-    rows = await _rows(settings, "SELECT id, opened_at FROM invitations")
+    rows = await db_rows(settings, "SELECT id, opened_at FROM invitations")
     assert len(rows) == 1  # one invitation (and one token) for both children
     assert rows[0]["opened_at"] is None
 
@@ -87,18 +76,18 @@ async def test_a_family_invites_a_provider_who_accepts_and_is_linked(
         False,
         None,
     )
-    first_opened = (await _rows(settings, "SELECT opened_at FROM invitations"))[0]["opened_at"]
+    first_opened = (await db_rows(settings, "SELECT opened_at FROM invitations"))[0]["opened_at"]
     assert first_opened is not None
     as_provider = await programme_client.get(f"/family/provider-invite/{token}", headers=provider.headers)
     assert as_provider.json()["remaining_slots"] == 2
-    assert (await _rows(settings, "SELECT opened_at FROM invitations"))[0]["opened_at"] == first_opened
+    assert (await db_rows(settings, "SELECT opened_at FROM invitations"))[0]["opened_at"] == first_opened
 
     accepted = await programme_client.post(
         f"/family/provider-invite/{token}/accept", headers=provider.headers
     )
     assert accepted.status_code == 200, accepted.text
     assert set(accepted.json()["linked_child_ids"]) == set(family.child_ids)
-    links = await _rows(
+    links = await db_rows(
         settings, "SELECT child_id::text FROM provider_child_links WHERE provider_id = $1::uuid", provider.id
     )
     assert {r["child_id"] for r in links} == set(family.child_ids)
@@ -106,7 +95,7 @@ async def test_a_family_invites_a_provider_who_accepts_and_is_linked(
     assert (again.status_code, again.json()["code"]) == (400, "invitation_already_accepted")
     after = (await programme_client.get(f"/family/provider-invite/{token}", headers=provider.headers)).json()
     assert (after["accepted"], after["already_caring_for"], after["at_max_child_count"]) == (True, True, True)
-    notices = await _rows(settings, "SELECT kind FROM messages WHERE kind = 'staff_invitation_accepted'")
+    notices = await db_rows(settings, "SELECT kind FROM messages WHERE kind = 'staff_invitation_accepted'")
     assert len(notices) == 1
 
 
@@ -136,11 +125,11 @@ async def test_accepts_that_together_exceed_capacity_never_over_link(
     codes = sorted((a.status_code, a.json().get("code")) for a in answers)
     assert [c for c in codes if c[0] == 200] == [(200, None), (200, None)], codes
     assert {c[1] for c in codes if c[0] == 400} <= {"provider_at_capacity", "invitation_already_accepted"}
-    links = await _rows(
+    links = await db_rows(
         settings, "SELECT count(*) AS n FROM provider_child_links WHERE provider_id = $1::uuid", provider.id
     )
     assert links[0]["n"] == 2
-    accepted = await _rows(settings, "SELECT count(*) AS n FROM invitations WHERE accepted_at IS NOT NULL")
+    accepted = await db_rows(settings, "SELECT count(*) AS n FROM invitations WHERE accepted_at IS NOT NULL")
     assert accepted[0]["n"] == 2
 
 
@@ -173,7 +162,9 @@ async def test_a_provider_invites_a_family_who_chooses_its_children(
     none = await programme_client.post(url, json={"child_ids": []}, headers=family.headers)
     assert (none.status_code, none.json()["code"]) == (400, "no_children_chosen")
     assert (
-        await _rows(settings, "SELECT * FROM provider_child_links WHERE provider_id = $1::uuid", provider.id)
+        await db_rows(
+            settings, "SELECT * FROM provider_child_links WHERE provider_id = $1::uuid", provider.id
+        )
         == []
     )
 
@@ -219,8 +210,8 @@ async def test_bad_invitations_are_refused_and_change_nothing(
             f"/family/provider-invite/{token}/accept", headers=provider.headers
         )
         assert accept.status_code == 404
-    assert await _rows(settings, "SELECT * FROM invitations") == []
-    assert await _rows(settings, "SELECT * FROM messages WHERE about_type = 'invitation'") == []
+    assert await db_rows(settings, "SELECT * FROM invitations") == []
+    assert await db_rows(settings, "SELECT * FROM messages WHERE about_type = 'invitation'") == []
     # A provider's invite is not a family's: its link does not open on the other path.
     made = await post_ok(
         programme_client,

@@ -7,13 +7,10 @@ retry."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from domain.money.ledger import Account
 from entrypoints.jobs.money import pay_intent_job
@@ -48,13 +45,6 @@ SHAPE = {
     "intent_id",
     "payment_id",
 }
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = build_engine(database_url, pool_size=5)
-    yield build_session_factory(engine)
-    await engine.dispose()
 
 
 def body(home: Household, amount_cents: int, **fields: Any) -> dict[str, Any]:

@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from tests.e2e.payment_support import days_from, payable_household, schedule, submit_path
 from tests.e2e.programme_support import FIRST_OPEN_DAY, HALF, NOW, Client
@@ -28,13 +25,6 @@ PROVIDER_KEYS = {
     "payment_id", "intent_id", "created_at", "amount_cents", "status", "payment_status", "child_name",
     "child_id", "month", "payment_method", "payment_type", "care_days", "lump_sum",
 }  # fmt: skip
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = build_engine(database_url, pool_size=5)
-    yield build_session_factory(engine)
-    await engine.dispose()
 
 
 async def test_histories_list_every_payment_newest_first_with_its_real_status(

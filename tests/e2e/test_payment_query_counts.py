@@ -3,13 +3,10 @@ several payments (counted on the app's engine and raw pool, the sandbox gateway'
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import SandboxGateway
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from domain.money.use_cases.funding import fund_allocation
@@ -20,13 +17,6 @@ from tests.fake_clerk import FakeClerk
 from tests.fakes import FixedClock
 from tests.statement_counts import counting
 from tests.tokens import TokenMinter
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = build_engine(database_url, pool_size=5)
-    yield build_session_factory(engine)
-    await engine.dispose()
 
 
 async def _february(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,6 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.postgres.engine import build_engine, build_session_factory
 from adapters.postgres.money.sandbox_gateway import Fault, SandboxGateway
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from domain.money.ledger import Account
@@ -73,13 +71,6 @@ SUBMIT_KEYS = {
     "total_amount_cents",
     "care_days",
 }
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = build_engine(database_url, pool_size=5)
-    yield build_session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ Totals count money that moved: ``total_amount_cents`` sums paid payments only. T
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import msgspec
 from litestar import get
@@ -100,24 +101,31 @@ def _lump_sum(line: HistoryLine) -> LumpSumJson | None:
     return None if found is None else LumpSumJson(found.days, found.half_days, found.amount_cents)
 
 
+def _shared(line: HistoryLine) -> dict[str, Any]:
+    """The fields both histories show (the family's names the provider, the provider's the child id)."""
+    return {
+        "payment_id": line.payment_id or line.intent_id,
+        "intent_id": line.intent_id,
+        "created_at": line.created_at.astimezone(UTC),
+        "amount_cents": line.amount_cents,
+        "status": line.shown_status,
+        "payment_status": line.status.value,
+        "child_name": line.child_name,
+        "month": line.month,
+        "payment_type": line.kind.value,
+        "payment_method": None if line.payment_method is None else line.payment_method.value,
+        "care_days": _days(line),
+        "lump_sum": _lump_sum(line),
+    }
+
+
 def family_json(history: History) -> FamilyPaymentsJson:
     payments = [
         FamilyPaymentJson(
-            payment_id=line.payment_id or line.intent_id,
-            intent_id=line.intent_id,
-            created_at=line.created_at.astimezone(UTC),
-            amount_cents=line.amount_cents,
-            status=line.shown_status,
-            payment_status=line.status.value,
+            **_shared(line),
             provider_name=line.provider_name,
             provider_supabase_id=line.provider_id,
-            child_name=line.child_name,
             child_supabase_id=line.child_id,
-            month=line.month,
-            payment_type=line.kind.value,
-            payment_method=None if line.payment_method is None else line.payment_method.value,
-            care_days=_days(line),
-            lump_sum=_lump_sum(line),
         )
         for line in history.lines
     ]
@@ -125,24 +133,7 @@ def family_json(history: History) -> FamilyPaymentsJson:
 
 
 def provider_json(history: History) -> ProviderPaymentsJson:
-    payments = [
-        ProviderPaymentJson(
-            payment_id=line.payment_id or line.intent_id,
-            intent_id=line.intent_id,
-            created_at=line.created_at.astimezone(UTC),
-            amount_cents=line.amount_cents,
-            status=line.shown_status,
-            payment_status=line.status.value,
-            child_name=line.child_name,
-            child_id=line.child_id,
-            month=line.month,
-            payment_method=None if line.payment_method is None else line.payment_method.value,
-            payment_type=line.kind.value,
-            care_days=_days(line),
-            lump_sum=_lump_sum(line),
-        )
-        for line in history.lines
-    ]
+    payments = [ProviderPaymentJson(**_shared(line), child_id=line.child_id) for line in history.lines]
     paid = history.paid_cents
     return ProviderPaymentsJson(
         payments, total_count=len(payments), total_amount_cents=paid, successful_payments_cents=paid
