@@ -83,6 +83,9 @@ class Settings:
     # A process that only sends jobs gives up on a Redis that does not answer after this long (the row
     # is committed; the relay sends it later), so a hung Redis cannot hold a request.
     job_send_timeout_seconds: int = 2
+    # The web process's own Redis commands (queue-info, job status, retry, cancel) give up after this
+    # long and answer 503, so a hung Redis never holds a request.
+    redis_timeout_seconds: int = 2
     # Caps every job's retry backoff (None: each job's own, up to an hour). For tests and development,
     # where a retry of a money job should not wait minutes; production leaves it unset.
     job_max_backoff_seconds: int | None = None
@@ -501,6 +504,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "SCHEDULER_RECONCILE_SECONDS": _positive_int,
     "JOB_RELAY_AFTER_SECONDS": _positive_int,
     "JOB_SEND_TIMEOUT_SECONDS": _positive_int,
+    "REDIS_TIMEOUT_SECONDS": _positive_int,
     "JOB_MAX_BACKOFF_SECONDS": _positive_int,
     "PAYMENT_GATEWAY": _payment_gateway,
     "SANDBOX_PROGRAMME_BALANCE_CENTS": _positive_int,

@@ -160,7 +160,7 @@ def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> WebServices:
 def build_web_services(settings: Settings) -> WebServices:
     engine = build_engine(settings.require_database_url(), pool_size=settings.database_pool_size)
     session_factory = build_session_factory(engine)
-    redis = build_redis(settings.require_redis_url())
+    redis = build_redis(settings.require_redis_url(), timeout=settings.redis_timeout_seconds)
     # Short point reads (queue-info, the month view, the home pages, sign-in) and the care-day writes'
     # transactions, each a few hundred µs to a millisecond or two; every connection counts against
     # Postgres, so half the ORM pool serves them.

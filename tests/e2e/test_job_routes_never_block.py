@@ -40,7 +40,14 @@ async def test_the_job_routes_await_redis_and_postgres_on_the_loop(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     with proxy_for(settings.require_redis_url()) as proxy:
-        slow = replace(settings, redis_url=proxy.proxied_url(settings.require_redis_url()))
+        # Timeouts far above the held-back answers: this test is about the loop, not about giving up,
+        # and a busy machine must not turn a 1 s answer into a 503.
+        slow = replace(
+            settings,
+            redis_url=proxy.proxied_url(settings.require_redis_url()),
+            redis_timeout_seconds=30,
+            job_send_timeout_seconds=30,
+        )
         async with overlapping_client(slow) as client:
             warm = await client.post("/example-job", json={}, headers=HEADERS)  # first-use costs, unwatched
             assert warm.status_code == 202
