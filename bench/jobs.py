@@ -5,8 +5,9 @@
 Starts embedded Postgres and Redis (or uses TEST_DATABASE_URL / TEST_REDIS_URL), one worker process
 per stack (ours: `cap-portal worker -p 1`; RQ: `rq worker`, its default forking worker), and prints
 Markdown tables: throughput and idle enqueue→start latency of both stacks, the lateness of delayed
-jobs (ours), and the CPU each process spent per job during the throughput run (the fairest figure
-on a shared machine: wall clock moves with other load, CPU per job much less).
+jobs (ours), the CPU each process spent per job during the throughput run (the fairest figure
+on a shared machine: wall clock moves with other load, CPU per job much less), and where each of our
+idle `.delay()` calls spent its time (``DelayTimings``).
 
 Waits poll one open connection at a modest rate, so the benchmark itself stays a small load.
 """
@@ -145,6 +146,91 @@ def _per_job(before: dict[str, float], after: dict[str, float], jobs: int) -> di
 # --- our stack -------------------------------------------------------------------------------
 
 
+@dataclass
+class DelayTimings:
+    """Where each idle `.delay()` of ours spends its time, to find what decides the idle p99.
+
+    `.delay()` outside a transaction (the benchmark's callers) goes: the caller hands the row's INSERT
+    to the private loop thread and waits (``loop.run``) → the group commit sends the INSERT and its
+    COMMIT, which returns once the WAL is flushed (``new_jobs.insert``, inside that wait) → the caller
+    sends the message to Redis (``send_now``) → the worker's consumer wakes, hands the job to a thread,
+    which asks its loop to write ``started`` with the time it asked (``started_at``). The first three
+    are timed here around those calls (wrapped for the idle part only); the last is ``started_at`` −
+    the wall clock when ``send_now`` returned (one machine, one clock)."""
+
+    samples: list[dict[str, float]] = field(default_factory=list)
+    on: bool = False
+    _current: dict[str, float] = field(default_factory=dict)
+
+    def wrap(self, runtime: Any) -> None:
+        standalone = runtime.queue.standalone
+        run, insert, send_now = standalone.loop.run, standalone.new_jobs.insert, standalone.sender.send_now
+
+        def timed_run(coroutine: Any, *args: Any, **kwargs: Any) -> Any:
+            begin = time.perf_counter()
+            try:
+                return run(coroutine, *args, **kwargs)
+            finally:
+                self._note("row (caller's wait)", begin)
+
+        async def timed_insert(job: Any) -> None:
+            begin = time.perf_counter()
+            try:
+                await insert(job)
+            finally:
+                self._note("INSERT + COMMIT (on the loop)", begin)
+
+        def timed_send(jobs: Any) -> int:
+            begin = time.perf_counter()
+            try:
+                sent: int = send_now(jobs)
+                return sent
+            finally:
+                self._note("message to Redis", begin)
+                if self.on:
+                    self._current["sent_at"] = time.time()
+
+        standalone.loop.run = timed_run
+        standalone.new_jobs.insert = timed_insert
+        standalone.sender.send_now = timed_send
+
+    def _note(self, step: str, begin: float) -> None:
+        if self.on:
+            self._current[step] = (time.perf_counter() - begin) * 1000
+
+    def delay(self, call: Callable[[], str]) -> str:
+        """One timed `.delay()`; ``finish`` adds the worker's part once the job's record has it."""
+        self._current = {}
+        begin = time.perf_counter()
+        job_id = call()
+        self._current["the whole .delay() call"] = (time.perf_counter() - begin) * 1000
+        return job_id
+
+    def finish(self, started_at_epoch: float, latency_ms: float) -> None:
+        sample = dict(self._current)
+        sample["thread hand-off (caller's wait − INSERT + COMMIT)"] = (
+            sample["row (caller's wait)"] - sample["INSERT + COMMIT (on the loop)"]
+        )
+        sample["Redis → worker → `started` stamped"] = (started_at_epoch - sample.pop("sent_at")) * 1000
+        sample["enqueue→start (the figure)"] = latency_ms
+        self.samples.append(sample)
+
+    def report(self) -> None:
+        if not self.samples:
+            return
+        figure = "enqueue→start (the figure)"
+        worst = sorted(self.samples, key=lambda sample: sample[figure])[-3:]
+        print("\nOurs, idle `.delay()` step by step (ms; the three slowest samples by enqueue→start):\n")
+        slowest = " | ".join(f"slow #{n}" for n in range(1, len(worst) + 1))
+        print(f"| step | p50 | p99 | max | {slowest} |")
+        print("|---|---|---|---|" + "---|" * len(worst))
+        for step in self.samples[0]:
+            values = [sample[step] for sample in self.samples]
+            p50, p99 = _percentiles(values)
+            slow = " | ".join(f"{sample[step]:.1f}" for sample in reversed(worst))
+            print(f"| {step} | {p50:.1f} | {p99:.1f} | {max(values):.1f} | {slow} |")
+
+
 def ours(
     database_url: str, redis_url: str, options: argparse.Namespace, servers: dict[str, int]
 ) -> dict[str, Any]:
@@ -160,11 +246,20 @@ def ours(
     probe = Probe(database_url)
     finished = "SELECT count(*) FROM jobs WHERE status = 'finished'"
     meter = CpuMeter({"worker": worker.pid, "bench (callers)": os.getpid(), **servers})
+    timings = DelayTimings()
+    timings.wrap(runtime)
     try:
         noop_job.delay()
         _until(lambda: probe.value(finished) >= 1, 0.05)
         _say(f"ours: idle latency, {options.latency} jobs one at a time")
-        latencies = [_idle_start(probe, noop_job.delay()) for _ in range(options.latency)]
+        timings.on = True
+        latencies = []
+        for _ in range(options.latency):
+            job_id = timings.delay(noop_job.delay)
+            latency, started_at = _idle_start(probe, job_id)
+            timings.finish(started_at, latency)
+            latencies.append(latency)
+        timings.on = False
         probe.value("TRUNCATE jobs CASCADE")
         _say(f"ours: throughput, {options.jobs:,} jobs")
         before, begin = meter.seconds(), time.perf_counter()
@@ -189,6 +284,7 @@ def ours(
         "cpu": cpu,
         "queued_late": _percentiles(lateness[0]),  # claimed and sent to Redis, after due
         "started_late": _percentiles(lateness[1]),  # started by the worker, after due
+        "timings": timings,
     }
 
 
@@ -196,14 +292,15 @@ def _finished(probe: Probe, job_id: str) -> bool:
     return bool(probe.value("SELECT status = 'finished' FROM jobs WHERE id = $1", job_id))
 
 
-def _idle_start(probe: Probe, job_id: str) -> float:
-    """Wait until the job has started (and finished: the next one then meets an idle worker)."""
-    query = "SELECT extract(epoch FROM started_at - created_at) FROM jobs"
-    query += " WHERE id = $1 AND status = 'finished'"
-    while (value := probe.value(query, job_id)) is None:
+def _idle_start(probe: Probe, job_id: str) -> tuple[float, float]:
+    """Wait until the job has started (and finished: the next one then meets an idle worker); its
+    enqueue→start in ms and its ``started_at`` (epoch seconds)."""
+    query = "SELECT extract(epoch FROM started_at - created_at) AS latency,"
+    query += " extract(epoch FROM started_at) AS started FROM jobs WHERE id = $1 AND status = 'finished'"
+    while not (rows := probe.rows(query, job_id)):
         time.sleep(0.002)
     time.sleep(0.05)
-    return float(value) * 1000
+    return float(rows[0]["latency"]) * 1000, float(rows[0]["started"])
 
 
 def _delayed_lateness(probe: Probe, noop_job: Any, count: int) -> tuple[list[float], list[float]]:
@@ -292,16 +389,21 @@ def _report(options: argparse.Namespace, mine: dict[str, Any], theirs: dict[str,
     print("| step | p50 | p99 |\n|---|---|---|")
     print(f"| claimed by the scheduler and sent to Redis | {queued[0]:,.0f} ms | {queued[1]:,.0f} ms |")
     print(f"| started by the one worker | {started[0]:,.0f} ms | {started[1]:,.0f} ms |")
+    mine["timings"].report()
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--rq-jobs", type=int, default=10_000, help="0 skips RQ (for quick A/B runs of ours)")
     parser.add_argument("--latency", type=int, default=200)
     parser.add_argument("--delayed", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=32, help="our worker's threads")
-    options = parser.parse_args()
+    return parser
+
+
+def run(options: argparse.Namespace) -> None:
+    """Both stacks, one after the other, on one embedded Postgres and Redis; prints the tables."""
     tmp = Path(tempfile.mkdtemp(prefix="cap-bench-"))
     with (
         infrastructure.postgres_server(tmp) as server,
@@ -314,6 +416,10 @@ def main() -> None:
         Redis.from_url(redis_url).flushdb()
         theirs = rq(redis_url, options, servers) if options.rq_jobs else None
     _report(options, mine, theirs)
+
+
+def main() -> None:
+    run(arguments().parse_args())
 
 
 if __name__ == "__main__":

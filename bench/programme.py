@@ -183,10 +183,11 @@ def add_providers(database_url: str, families: list[Family], per_child: int, rat
     asyncio.run(_add_providers(database_url, families, per_child, rates))
 
 
-def provider_account(database_url: str, key: Any, provider_id: str) -> str:
+def provider_account(
+    database_url: str, key: Any, provider_id: str, user_id: str = "user_benchprovider"
+) -> str:
     """A signed-in provider for ``GET /provider``: its account row, written directly (the bench has no
     invitation flow), and a session token for it."""
-    user_id = "user_benchprovider"
     sql(
         database_url,
         "INSERT INTO accounts (clerk_user_id, roles, provider_id, deactivated, created_at, updated_at)"

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.audit import Snapshot
 from domain.errors import Conflict
 
 
@@ -129,3 +130,25 @@ class ScheduleRecord:
     def is_system(self) -> bool:
         """Declared in code next to its job; changed by deploying code, not over the API."""
         return self.system_key is not None
+
+
+# An error on the audit log is cut to this length: the job's record keeps the whole traceback.
+_AUDIT_ERROR_CHARS = 300
+
+
+def job_snapshot(job: JobRecord) -> Snapshot:
+    """What the audit log keeps of a job before and after an operator's retry or cancel."""
+    error = job.error[-_AUDIT_ERROR_CHARS:] if job.error else None
+    return {"name": job.name, "queue": job.queue, "status": str(job.status), "attempts": job.attempts,
+            "error": error}  # fmt: skip
+
+
+def schedule_snapshot(schedule: ScheduleRecord) -> Snapshot:
+    """What the audit log keeps of a run-time cron schedule an operator deleted."""
+    return {
+        "job_name": schedule.job_name,
+        "cron": schedule.cron,
+        "timezone": schedule.timezone,
+        "args": json.dumps(schedule.args),
+        "kwargs": json.dumps(schedule.kwargs, sort_keys=True),
+    }

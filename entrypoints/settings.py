@@ -51,11 +51,15 @@ class Settings:
     redis_url: str | None = None
     # Connections each web process keeps to Postgres (and half as many again in bursts).
     database_pool_size: int = 20
+    # Opening a Postgres connection (or waiting for a pooled one) gives up after this long with a 503.
+    database_connect_timeout_seconds: int = 5
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = 0.0
     cors_origins: tuple[str, ...] = ()
     frontend_url: str = "http://localhost:5173"
+    # Signs the operator console's CSRF tokens; one value for every web process (random per process if unset).
+    console_secret: str | None = field(default=None, repr=False)
     business_timezone: str = "America/Denver"
     cap_data_dir: Path = DEFAULT_DATA_DIR
     log_level: str = "INFO"
@@ -77,6 +81,8 @@ class Settings:
     payment_max_attempts: int = DEFAULT_MAX_PAYMENT_ATTEMPTS
     # No monthly allocation for a month starting on or after this date; None = the programme runs on.
     program_end_date: date | None = None
+    # No attendance record or attendance reminder on or after this date (upstream: 2026-07-07).
+    attendance_cutoff_date: date | None = None
     job_redelivery_seconds: int = 60
     scheduler_reconcile_seconds: int = 30
     job_relay_after_seconds: int = 10
@@ -186,6 +192,7 @@ class Settings:
             max_children_per_provider=self.max_children_per_provider,
             max_allocation_cents=self.max_allocation_cents,
             program_end_date=self.program_end_date,
+            attendance_cutoff_date=self.attendance_cutoff_date,
             business_timezone=self.business_timezone,
         )
 
@@ -443,6 +450,14 @@ def _timezone(text: str) -> str:
     return text
 
 
+def _console_secret(text: str) -> str:
+    if len(text) < 32:
+        raise ValueError(
+            "must be at least 32 characters (python3 -c 'import secrets; print(secrets.token_hex())')"
+        )
+    return text
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise ValueError(f"must be a positive whole number, got {text!r}")
@@ -482,6 +497,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "SENTRY_TRACES_SAMPLE_RATE": _sample_rate,
     "CORS_ORIGINS": _origins,
     "FRONTEND_URL": _http_url,
+    "CONSOLE_SECRET": _console_secret,
     "BUSINESS_TIMEZONE": _timezone,
     "CAP_DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
@@ -500,11 +516,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_PAYMENT_CENTS": _positive_int,
     "PAYMENT_MAX_ATTEMPTS": _positive_int,
     "PROGRAM_END_DATE": _iso_date,
+    "ATTENDANCE_CUTOFF_DATE": _iso_date,
     "JOB_REDELIVERY_SECONDS": _positive_int,
     "SCHEDULER_RECONCILE_SECONDS": _positive_int,
     "JOB_RELAY_AFTER_SECONDS": _positive_int,
     "JOB_SEND_TIMEOUT_SECONDS": _positive_int,
     "REDIS_TIMEOUT_SECONDS": _positive_int,
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": _positive_int,
     "JOB_MAX_BACKOFF_SECONDS": _positive_int,
     "PAYMENT_GATEWAY": _payment_gateway,
     "SANDBOX_PROGRAMME_BALANCE_CENTS": _positive_int,

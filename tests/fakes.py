@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from domain.audit import AuditEntry
+from domain.invitations.model import Invitation
 from domain.jobs import check_json_arguments
 from domain.notifications.batches import NewBatch
 from domain.notifications.model import Message, Queued
@@ -69,6 +71,9 @@ class ProgrammeState:
     messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
     # Bulk runs ``uow.notifier.start_batch`` recorded, by id; kept on commit only.
     batches: dict[int, NewBatch] = field(default_factory=dict)
+    invitations: dict[str, Invitation] = field(default_factory=dict)  # by token
+    # What ``uow.audit`` recorded, in order; kept on commit only.
+    audit: list[AuditEntry] = field(default_factory=list)
 
     def copy(self) -> ProgrammeState:
         return ProgrammeState(
@@ -83,6 +88,8 @@ class ProgrammeState:
             list(self.jobs),
             dict(self.messages),
             dict(self.batches),
+            dict(self.invitations),
+            list(self.audit),
         )
 
 
@@ -252,6 +259,39 @@ class FakeLinks(_Repository):
         self.state.links.discard((provider_id, child_id))
 
 
+class FakeInvitations(_Repository):
+    """Satisfies ``InvitationRepository``; ``get_for_update`` is ``get`` (a fake has no concurrency)."""
+
+    async def add(self, invitation: Invitation) -> Invitation:
+        stored = replace(invitation, id=self._uow.next_id())
+        self.state.invitations[stored.token] = stored
+        return stored
+
+    async def get(self, token: str) -> Invitation | None:
+        return self.state.invitations.get(token)
+
+    async def get_for_update(self, token: str) -> Invitation | None:
+        return await self.get(token)
+
+    def _by_id(self, invitation_id: int) -> Invitation:
+        return next(i for i in self.state.invitations.values() if i.id == invitation_id)
+
+    async def mark_opened(self, invitation_id: int, at: datetime) -> None:
+        invitation = self._by_id(invitation_id)
+        self.state.invitations[invitation.token] = invitation.opened(at)
+
+    async def accept(
+        self, invitation_id: int, at: datetime, *, family_id: str | None, provider_id: str | None,
+        child_ids: Sequence[str],
+    ) -> None:  # fmt: skip
+        invitation = self._by_id(invitation_id)
+        children = tuple(dict.fromkeys([*invitation.child_ids, *child_ids]))
+        accepted = replace(
+            invitation, accepted_at=at, family_id=family_id, provider_id=provider_id, child_ids=children
+        )
+        self.state.invitations[invitation.token] = accepted
+
+
 class FakeRates(_Repository):
     async def get(self, provider_id: str, child_id: str) -> PaymentRate | None:
         return self.state.rates.get((provider_id, child_id))
@@ -408,6 +448,16 @@ class FakeNotifier(_Repository):
         return [message for _, message in self._uow._committed.messages.values()]
 
 
+class FakeAuditLog(_Repository):
+    """Satisfies ``domain.audit.AuditLog``: entries kept in order, lost on rollback."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        self.state.audit.append(entry)
+
+    def committed(self) -> list[AuditEntry]:
+        return list(self._uow._committed.audit)
+
+
 class FakeProgrammeUnitOfWork:
     """Changes made inside ``async with`` survive only if ``commit()`` ran, as with a real transaction."""
 
@@ -421,12 +471,14 @@ class FakeProgrammeUnitOfWork:
         self.children = FakeChildren(self)
         self.providers = FakeProviders(self)
         self.links = FakeLinks(self)
+        self.invitations = FakeInvitations(self)
         self.rates = FakeRates(self)
         self.allocations = FakeAllocations(self)
         self.care_days = FakeCareDays(self)
         self.allocation_events = FakeAllocationEvents(self)
         self.jobs = FakeTransactionJobs(self)
         self.notifier = FakeNotifier(self)
+        self.audit = FakeAuditLog(self)
 
     def next_id(self) -> int:
         # Like a database sequence: ids handed out are not given back on rollback.
@@ -470,3 +522,12 @@ class FakeJobQueue:
     def schedule_cron(self, cron: str, job_name: str, /, *args: object, **kwargs: object) -> str:
         self.schedules.append((cron, job_name, args, kwargs))
         return f"schedule-{len(self.schedules)}"
+
+    async def aenqueue(self, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self.enqueue(job_name, *args, **kwargs)
+
+    async def aenqueue_at(self, when: datetime, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self.enqueue_at(when, job_name, *args, **kwargs)
+
+    async def aschedule_cron(self, cron: str, job_name: str, /, *args: object, **kwargs: object) -> str:
+        return self.schedule_cron(cron, job_name, *args, **kwargs)

@@ -5,13 +5,16 @@ They count their runs in Redis (``runs:<key>``) so a test can tell how often a j
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from datetime import timedelta
 
+import asyncpg
 from redis import Redis
 
 from entrypoints.jobs import job_manager
+from tests.infrastructure import asyncpg_dsn
 
 
 def _redis() -> Redis:
@@ -55,3 +58,31 @@ def block_until_released(key: str) -> str:
             raise TimeoutError(f"{key} was never released")
         time.sleep(0.02)
     return "released"
+
+
+EFFECTS_TABLE = "CREATE TABLE IF NOT EXISTS test_job_effects (key text NOT NULL, job_attempt int NOT NULL)"
+
+
+@job_manager.job(name="tests.record_effect_when_released", max_retries=0)
+async def record_effect_when_released(key: str) -> str:
+    """Waits (up to two minutes) for ``release:<key>``, then inserts one row into ``test_job_effects``:
+    the job's effect, which a test counts. A run killed while waiting has had no effect yet."""
+    from redis.asyncio import Redis as AsyncRedis
+
+    client = AsyncRedis.from_url(os.environ["REDIS_URL"])
+    try:
+        await client.rpush(f"started:{key}", 1)
+        deadline = time.monotonic() + 120
+        while not await client.exists(f"release:{key}"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{key} was never released")
+            await asyncio.sleep(0.02)
+        runs = int(await client.incr(f"runs:{key}"))
+    finally:
+        await client.aclose()
+    connection = await asyncpg.connect(asyncpg_dsn(os.environ["DATABASE_URL"]))
+    try:
+        await connection.execute("INSERT INTO test_job_effects (key, job_attempt) VALUES ($1, $2)", key, runs)
+    finally:
+        await connection.close()
+    return key

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.audit import AuditEntry
 from domain.notifications.batches import BatchCounts, BatchProgress, MessageBatch
 from domain.notifications.errors import DeliveryFailed
 from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus
@@ -95,6 +96,7 @@ class FakeNotificationsUnitOfWork:
         self.commits = 0
         self.messages = FakeMessageStore(self)
         self.jobs = FakeTransactionJobs(self)
+        self.audit = FakeNotificationsAudit(self)
         self._ids = iter(range(1000, 10**6))
 
     def next_id(self) -> int:
@@ -112,10 +114,25 @@ class FakeNotificationsUnitOfWork:
         self.commits += 1
         self._committed = dict(self.records)
         self._committed_jobs = list(self.state.jobs)
+        self.audit.committed = list(self.audit.entries)
 
     async def rollback(self) -> None:
         self.records = dict(self._committed)
         self.state.jobs = list(self._committed_jobs)
+        self.audit.entries = list(self.audit.committed)
+
+
+class FakeNotificationsAudit:
+    """Satisfies ``domain.audit.AuditLog``: ``committed`` holds what survived a commit."""
+
+    def __init__(self, uow: FakeNotificationsUnitOfWork) -> None:
+        self._uow = uow
+        self.entries: list[AuditEntry] = []
+        self.committed: list[AuditEntry] = []
+
+    async def record(self, entry: AuditEntry) -> None:
+        assert self._uow.is_open, "uow.audit used outside `async with uow`"
+        self.entries.append(entry)
 
 
 class FakeRenderer:

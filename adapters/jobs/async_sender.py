@@ -1,4 +1,5 @@
-"""Job messages sent from the web process's own event loop, on asyncio Redis.
+"""Job messages sent from the caller's own event loop, on asyncio Redis (the web process, and the
+scheduler's claims, cron firings and relay).
 
 The web process has no worker and no private event-loop thread: a job asked for in a request is
 written in the request's transaction, and after the commit its message goes out here, in one
@@ -14,9 +15,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from dramatiq.common import dq_name
 from redis.asyncio import Redis
 
-from adapters.jobs.broker import dead_letter_removal, send_commands
+from adapters.jobs.broker import NAMESPACE, dead_letter_removal, send_commands
 from adapters.jobs.dispatch_store import OutgoingJob
 from adapters.jobs.messages import job_message
 
@@ -47,12 +49,22 @@ class AsyncJobSender:
                 sent += len(chunk)
         return sent
 
+    async def holds(self, queue: str, redis_message_ids: Sequence[str]) -> list[bool]:
+        """Whether each id is in the queue or its delay queue (waiting, delayed or being worked on):
+        one round trip, whatever the count. Raises if Redis does not answer."""
+        commands: list[tuple[object, ...]] = []
+        for redis_id in redis_message_ids:
+            commands.append(("hexists", f"{NAMESPACE}:{queue}.msgs", redis_id))
+            commands.append(("hexists", f"{NAMESPACE}:{dq_name(queue)}.msgs", redis_id))
+        answers = await self._execute(commands, transaction=False)
+        return [bool(answers[i] or answers[i + 1]) for i in range(0, len(answers), 2)]
+
     async def remove_dead_letter(self, queue: str, redis_message_id: str) -> None:
         await self._execute(dead_letter_removal(queue, redis_message_id), transaction=False)
 
-    async def _execute(self, commands: list[tuple[object, ...]], *, transaction: bool) -> None:
+    async def _execute(self, commands: list[tuple[object, ...]], *, transaction: bool) -> list[object]:
         async with asyncio.timeout(self._timeout):
             async with self._redis.pipeline(transaction=transaction) as pipe:
                 for command, *arguments in commands:
                     getattr(pipe, str(command))(*arguments)
-                await pipe.execute()
+                return list(await pipe.execute())

@@ -8,6 +8,7 @@ process keeps one such loop, with its own engine, and sync code hands coroutines
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -29,6 +30,11 @@ class BackgroundLoop:
             coroutine.close()
             raise RuntimeError("BackgroundLoop.run called from its own loop; await the coroutine instead")
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coroutine`` on the background loop; an async caller awaits the result with
+        ``asyncio.wrap_future`` (its own loop keeps running meanwhile)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._started())
 
     @property
     def started(self) -> bool:

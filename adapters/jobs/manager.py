@@ -7,6 +7,8 @@
     my_background_job.delay_in(timedelta(hours=1), "hello", "world")   # later
     my_background_job.schedule_cron("0 0 * * *", "hello", "world")     # on a cron
 
+    job_id = await my_background_job.adelay("hello", "world")          # async code: once committed
+
 The manager only knows job definitions and checks calls; sending goes through the ``JobQueue``
 it is given (the outbox adapter in every real process, a fake in unit tests).
 """
@@ -17,7 +19,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from domain.jobs import JobArgumentsError, check_json_arguments
 from domain.ports import JobQueue
@@ -51,6 +53,17 @@ class UnknownJob(LookupError):
     pass
 
 
+class DeveloperJobQueue(JobQueue, Protocol):
+    """The ``JobQueue`` port plus what ``adelay`` and friends await: the same calls, returning only
+    once the job's row is committed (at once inside a unit of work, where it joins the transaction)."""
+
+    async def aenqueue(self, job_name: str, /, *args: Any, **kwargs: Any) -> str: ...
+
+    async def aenqueue_at(self, when: datetime, job_name: str, /, *args: Any, **kwargs: Any) -> str: ...
+
+    async def aschedule_cron(self, cron: str, job_name: str, /, *args: Any, **kwargs: Any) -> str: ...
+
+
 class JobFunction(Generic[P, R]):
     """The decorated function: still callable directly, plus ``delay``, ``delay_in``, ``schedule_cron``."""
 
@@ -72,14 +85,11 @@ class JobFunction(Generic[P, R]):
 
     def delay_in(self, delay: timedelta, *args: P.args, **kwargs: P.kwargs) -> str:
         """Run after ``delay``; returns the job id."""
-        if not isinstance(delay, timedelta):
-            raise JobArgumentsError(f"{self.name}.delay_in: the first argument must be a timedelta")
-        return self.delay_at(datetime.now(UTC) + delay, *args, **kwargs)
+        return self.delay_at(self._after(delay), *args, **kwargs)
 
     def delay_at(self, when: datetime, *args: P.args, **kwargs: P.kwargs) -> str:
         """Run at ``when`` (timezone-aware); returns the job id."""
-        if not isinstance(when, datetime) or when.tzinfo is None:
-            raise JobArgumentsError(f"{self.name}.delay_at: `when` must be a timezone-aware datetime")
+        self._check_when(when)
         self._check(args, kwargs)
         return self._manager.queue.enqueue_at(when, self.name, *args, **kwargs)
 
@@ -87,6 +97,38 @@ class JobFunction(Generic[P, R]):
         """Run on a 5-field cron (crontab rules, business timezone); returns the schedule id."""
         self._check(args, kwargs)
         return self._manager.queue.schedule_cron(cron, self.name, *args, **kwargs)
+
+    # The same four for async code that must know the row is committed before it goes on (``.delay()``
+    # called on a running event loop outside a unit of work returns the id first and writes just after).
+
+    async def adelay(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """``delay``, returning once the job's row is committed."""
+        self._check(args, kwargs)
+        return await self._manager.queue.aenqueue(self.name, *args, **kwargs)
+
+    async def adelay_in(self, delay: timedelta, *args: P.args, **kwargs: P.kwargs) -> str:
+        """``delay_in``, returning once the job's row is committed."""
+        return await self.adelay_at(self._after(delay), *args, **kwargs)
+
+    async def adelay_at(self, when: datetime, *args: P.args, **kwargs: P.kwargs) -> str:
+        """``delay_at``, returning once the job's row is committed."""
+        self._check_when(when)
+        self._check(args, kwargs)
+        return await self._manager.queue.aenqueue_at(when, self.name, *args, **kwargs)
+
+    async def aschedule_cron(self, cron: str, *args: P.args, **kwargs: P.kwargs) -> str:
+        """``schedule_cron``, returning once the schedule's row is committed."""
+        self._check(args, kwargs)
+        return await self._manager.queue.aschedule_cron(cron, self.name, *args, **kwargs)
+
+    def _after(self, delay: timedelta) -> datetime:
+        if not isinstance(delay, timedelta):
+            raise JobArgumentsError(f"{self.name}.delay_in: the first argument must be a timedelta")
+        return datetime.now(UTC) + delay
+
+    def _check_when(self, when: datetime) -> None:
+        if not isinstance(when, datetime) or when.tzinfo is None:
+            raise JobArgumentsError(f"{self.name}.delay_at: `when` must be a timezone-aware datetime")
 
     def _check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
@@ -99,7 +141,7 @@ class JobFunction(Generic[P, R]):
 class JobManager:
     def __init__(self) -> None:
         self._definitions: dict[str, JobDefinition] = {}
-        self._queue: JobQueue | None = None
+        self._queue: DeveloperJobQueue | None = None
         self._listeners: list[Callable[[JobDefinition], None]] = []
 
     @overload
@@ -151,12 +193,12 @@ class JobManager:
         for definition in list(self._definitions.values()):
             listener(definition)
 
-    def use(self, queue: JobQueue | None) -> None:
+    def use(self, queue: DeveloperJobQueue | None) -> None:
         """Set where ``delay`` and friends send jobs (each process's composition root does this)."""
         self._queue = queue
 
     @property
-    def queue(self) -> JobQueue:
+    def queue(self) -> DeveloperJobQueue:
         if self._queue is None:
             raise RuntimeError(
                 "job_manager has no job queue: the process's composition root calls job_manager.use(queue)"

@@ -1,5 +1,5 @@
-"""Job messages, and the relay's and retry's questions to Redis about them (queue-info reads
-through ``queue_reader.py``)."""
+"""Job messages, and what queue-info reports about them (it reads through ``queue_reader.py``; the
+relay and retry ask Redis through ``async_sender.py``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dramatiq.common import dq_name, xq_name
 from dramatiq.message import Message
-
-from adapters.jobs.broker import JobBroker
 
 
 def job_message(
@@ -43,25 +40,3 @@ class QueuedMessage:
     job_id: str
     name: str
     enqueued_at_ms: int
-
-
-class QueueInspector:
-    def __init__(self, broker: JobBroker) -> None:
-        self._broker = broker
-
-    def holds(self, queue: str, redis_message_ids: Sequence[str]) -> list[bool]:
-        """Whether each id is in the queue or its delay queue (waiting, delayed or being worked on)."""
-        key = self._broker.key
-        with self._broker.client.pipeline(transaction=False) as pipe:
-            for redis_id in redis_message_ids:
-                pipe.hexists(key(f"{queue}.msgs"), redis_id)
-                pipe.hexists(key(f"{dq_name(queue)}.msgs"), redis_id)
-            answers = pipe.execute()
-        return [bool(answers[i] or answers[i + 1]) for i in range(0, len(answers), 2)]
-
-    def remove_dead_letter(self, queue: str, redis_message_id: str) -> None:
-        key = self._broker.key
-        with self._broker.client.pipeline(transaction=False) as pipe:
-            pipe.zrem(key(xq_name(queue)), redis_message_id)
-            pipe.hdel(key(f"{xq_name(queue)}.msgs"), redis_message_id)
-            pipe.execute()

@@ -54,29 +54,35 @@ class JobRecords:
         async with self._sessions() as session:
             return {queue: count for queue, count in (await session.execute(query)).all()}
 
-    async def claim_for_retry(self, session: AsyncSession, job_id: str) -> tuple[JobRecord, str | None]:
-        """Failed → queued, attempts reset; returns the record and the dead letter's Redis id."""
+    async def claim_for_retry(
+        self, session: AsyncSession, job_id: str
+    ) -> tuple[JobRecord, JobRecord, str | None]:
+        """Failed → queued, attempts reset; returns the record before and after, and the dead letter's
+        Redis id."""
         row = await session.get(JobRow, _uuid(job_id, "job"), with_for_update=True)
         if row is None:
             raise NotFound(f"No job with id {job_id}.", code="job_not_found", details={"job_id": job_id})
         ensure_retryable(job_id, JobStatus(row.status))
+        before = to_job_record(row)
         dead_letter_id = row.redis_message_id
         row.status, row.attempts, row.error, row.result = JobStatus.QUEUED, 0, None, None
         row.started_at = row.ended_at = None
         row.redis_message_id = None
         row.queued_at = datetime.now(UTC)
         await session.flush()
-        return to_job_record(row), dead_letter_id
+        return before, to_job_record(row), dead_letter_id
 
-    async def cancel(self, session: AsyncSession, job_id: str) -> JobRecord:
+    async def cancel(self, session: AsyncSession, job_id: str) -> tuple[JobRecord, JobRecord]:
+        """Scheduled or queued → canceled; returns the record before and after."""
         row = await session.get(JobRow, _uuid(job_id, "job"), with_for_update=True)
         if row is None:
             raise NotFound(f"No job with id {job_id}.", code="job_not_found", details={"job_id": job_id})
         ensure_cancelable(job_id, JobStatus(row.status))
+        before = to_job_record(row)
         row.status = JobStatus.CANCELED
         row.ended_at = datetime.now(UTC)
         await session.flush()
-        return to_job_record(row)
+        return before, to_job_record(row)
 
     async def schedules(self) -> list[ScheduleRecord]:
         async with self._sessions() as session:

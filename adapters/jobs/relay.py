@@ -6,29 +6,25 @@ relay asks Redis about each candidate by id (``HEXISTS``), never by scanning a q
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from adapters.jobs.dispatch_store import JobDispatchStore, OutgoingJob
-from adapters.jobs.messages import QueueInspector
 
 logger = logging.getLogger("cap_portal.scheduler")
 
 BATCH = 500
-SendMany = Callable[[Sequence[OutgoingJob]], None]
+SendMany = Callable[[Sequence[OutgoingJob]], Awaitable[int]]
+Holds = Callable[[str, Sequence[str]], Awaitable[list[bool]]]
 
 
 class Relay:
-    def __init__(
-        self,
-        store: JobDispatchStore,
-        inspector: QueueInspector,
-        send_many: Callable[[Sequence[OutgoingJob]], None],
-    ) -> None:
-        self._store, self._inspector, self._send_many = store, inspector, send_many
+    """``holds`` and ``send_many`` are awaited on the scheduler's loop (``AsyncJobSender``'s)."""
+
+    def __init__(self, store: JobDispatchStore, holds: Holds, send_many: SendMany) -> None:
+        self._store, self._holds, self._send_many = store, holds, send_many
 
     async def run_once(self, quiet_for: timedelta) -> int:
         """Resend what is missing among jobs queued for longer than ``quiet_for``; return how many."""
@@ -41,12 +37,10 @@ class Relay:
         missing: list[OutgoingJob] = []
         try:
             for queue, jobs in by_queue.items():
-                present = await asyncio.to_thread(
-                    self._inspector.holds, queue, [job.redis_message_id or job.id for job in jobs]
-                )
+                present = await self._holds(queue, [job.redis_message_id or job.id for job in jobs])
                 missing += [job for job, there in zip(jobs, present, strict=True) if not there]
             if missing:
-                await asyncio.to_thread(self._send_many, missing)
+                await self._send_many(missing)
                 logger.warning("relay resent job messages missing from Redis", extra={"count": len(missing)})
         except Exception as exc:  # noqa: BLE001 - Redis still down: try again next round
             logger.warning("relay could not reach Redis", extra={"reason": repr(exc)})

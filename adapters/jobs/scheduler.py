@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +27,7 @@ from domain.jobs import ScheduleRecord
 
 logger = logging.getLogger("cap_portal.scheduler")
 
-SendMany = Callable[[Sequence[OutgoingJob]], None]
+SendMany = Callable[[Sequence[OutgoingJob]], Awaitable[int]]  # on this loop, never raises
 CLAIM_BATCH = 1000
 
 
@@ -113,7 +113,7 @@ class JobScheduler:
         while True:
             claimed = await self._store.claim_due(datetime.now(UTC), CLAIM_BATCH)
             if claimed:
-                await asyncio.to_thread(self._send_many, claimed)
+                await self._send_many(claimed)
                 logger.info("delayed jobs queued", extra={"count": len(claimed)})
             if len(claimed) < CLAIM_BATCH:
                 return
@@ -128,7 +128,7 @@ class JobScheduler:
         else:
             outgoing = await self._store.fire(schedule, tick, queue)
             if outgoing is not None:
-                await asyncio.to_thread(self._send_many, [outgoing])
+                await self._send_many([outgoing])
                 logger.info("cron fired", extra={"schedule_id": schedule.id, "tick": tick.isoformat()})
         following = next_tick(schedule.cron, self._zone(schedule), max(tick, datetime.now(UTC)))
         if following is not None and self._aps:

@@ -43,6 +43,20 @@ STAFF_FIELDS: dict[MessageKind, list[tuple[str, str]]] = {
         ("Half-day rate", "half_day_rate_cents"),
         ("Full-day rate", "full_day_rate_cents"),
     ],
+    MessageKind.STAFF_PAYMENT_PROCESSED: [
+        ("Payment", "what"),
+        ("Amount", "amount_cents"),
+        ("Family", "family_name"),
+        ("Family id", "family_id"),
+        ("Child", "child_name"),
+        ("Child id", "child_id"),
+        ("Provider", "provider_name"),
+        ("Provider id", "provider_id"),
+        ("Month", "month"),
+        ("Care days", "care_days"),
+        ("Paid out by", "method"),
+        ("Payment intent", "intent_id"),
+    ],
     MessageKind.STAFF_INVITATION_MADE: [
         ("Direction", "direction"),
         ("Inviter", "inviter_name"),
@@ -57,6 +71,12 @@ STAFF_FIELDS: dict[MessageKind, list[tuple[str, str]]] = {
         ("Provider id", "provider_id"),
         ("Children linked", "linked_children"),
         ("Children not linked (no place left)", "not_linked_children"),
+    ],
+    MessageKind.STAFF_ATTENDANCE_ENTERED: [
+        ("Entered by", "entered_by"),
+        ("Side", "side"),
+        ("Weeks entered", "record_count"),
+        ("Weeks and days", "weeks"),
     ],
 }
 

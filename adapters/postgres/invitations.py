@@ -12,7 +12,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, insert, select, update
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +21,7 @@ from adapters.postgres.programme._base import SessionRepository, require_id
 from adapters.postgres.programme.rows import one_of
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from domain.invitations.model import Direction, Invitation
+from domain.invitations.reminders import FamilyWithoutProvider
 from domain.programme.statuses import Language
 
 
@@ -157,6 +158,47 @@ class PostgresInvitations(SessionRepository):
         return _invitation(row, list(children.scalars()))
 
 
+# The rules are domain/invitations/reminders.py's: no link_id, an Approved child, no child linked to a
+# provider, never an invitation to a provider.
+FAMILIES_WITHOUT_PROVIDER = text(
+    """
+    SELECT f.id, f.language, g.first_name, g.email, g.phone_number,
+           (array_agg(c.id::text ORDER BY c.created_at, c.id))[1] AS first_child_id
+    FROM families f
+    JOIN guardians g ON g.family_id = f.id AND g.type = 'primary'
+    JOIN children c ON c.family_id = f.id AND c.status = 'Approved'
+    WHERE coalesce(f.link_id, '') = ''
+      AND NOT EXISTS (
+          SELECT 1 FROM children lc JOIN provider_child_links l ON l.child_id = lc.id
+          WHERE lc.family_id = f.id
+      )
+      AND NOT EXISTS (
+          SELECT 1 FROM invitations i WHERE i.family_id = f.id AND i.direction = 'family_invites_provider'
+      )
+    GROUP BY f.id, f.language, g.first_name, g.email, g.phone_number
+    ORDER BY f.id
+    """
+)
+
+
+class PostgresInviteReminderReads(SessionRepository):
+    """Satisfies ``domain.invitations.reminders.InviteReminderReads``."""
+
+    async def families_without_provider(self) -> list[FamilyWithoutProvider]:
+        rows = await self._session.execute(FAMILIES_WITHOUT_PROVIDER)
+        return [
+            FamilyWithoutProvider(
+                family_id=str(r.id),
+                first_name=r.first_name,
+                email=r.email or None,
+                phone_number=r.phone_number or None,
+                language=Language(r.language),
+                first_child_id=r.first_child_id,
+            )
+            for r in rows
+        ]
+
+
 class SqlAlchemyInvitationsUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
     """Satisfies ``InvitationsUnitOfWork``: the programme's unit of work with the invitations beside it,
     so an accept's links and the invitation's acceptance commit together."""
@@ -164,3 +206,7 @@ class SqlAlchemyInvitationsUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
     @property
     def invitations(self) -> PostgresInvitations:
         return PostgresInvitations(self.session)
+
+    @property
+    def invite_reminders(self) -> PostgresInviteReminderReads:
+        return PostgresInviteReminderReads(self.session)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from domain.audit import AuditTrail
 from domain.errors import DependencyUnavailable, DomainError, NotFound, RuleRefused
 from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import (
     Account,
     PendingAccount,
+    account_snapshot,
     checked_clerk_user_id,
     checked_email,
     parse_roles,
@@ -47,7 +49,9 @@ async def create_account(
     clerk_user_id: str,
     email: str | None,
     roles: list[str],
+    audit: AuditTrail | None = None,
 ) -> AccountChange:
+    """``audit``: written to the audit log (``account.created``) in the account's own transaction."""
     checked_id = checked_clerk_user_id(clerk_user_id)
     granted = parse_roles(roles)
     if email is None:
@@ -56,19 +60,30 @@ async def create_account(
     async with uow:
         await accounts.add(account)
         stored = await accounts.get(checked_id)
+        assert stored is not None
         sync_job_id = request_directory_sync(jobs, checked_id)
+        if audit is not None:
+            await audit.record("account.created", "account", checked_id, None, account_snapshot(stored))
         await uow.commit()
-    assert stored is not None
     return AccountChange(stored, await mirror_to_directory(directory, stored), sync_job_id)
 
 
 async def create_pending_account(
-    uow: UnitOfWork, accounts: AccountRepository, *, email: str, roles: list[str]
+    uow: UnitOfWork,
+    accounts: AccountRepository,
+    *,
+    email: str,
+    roles: list[str],
+    audit: AuditTrail | None = None,
 ) -> PendingAccount:
-    """An account waiting for the person to sign up; linked when Clerk reports that email."""
+    """An account waiting for the person to sign up; linked when Clerk reports that email. ``audit``:
+    written to the audit log (``pending_account.created``, keyed by the email) in the same transaction."""
     pending = PendingAccount(email=checked_email(email), roles=parse_roles(roles))
     async with uow:
         stored = await accounts.add_pending(pending)
+        if audit is not None:
+            after = {"email": stored.email, "roles": ",".join(sorted(r.value for r in stored.roles))}
+            await audit.record("pending_account.created", "pending_account", stored.email, None, after)
         await uow.commit()
     return stored
 
@@ -90,7 +105,9 @@ async def change_account(
     *,
     roles: list[str] | None,
     deactivated: bool | None,
+    audit: AuditTrail | None = None,
 ) -> AccountChange:
+    """``audit``: written to the audit log (``account.changed``) in the change's own transaction."""
     checked_id = checked_clerk_user_id(clerk_user_id)
     if roles is None and deactivated is None:
         raise RuleRefused("Nothing to change: give roles and/or deactivated.", code="empty_change")
@@ -105,6 +122,9 @@ async def change_account(
         )
         stored = await accounts.save(changed)
         sync_job_id = request_directory_sync(jobs, checked_id)
+        if audit is not None:
+            before, after = account_snapshot(account), account_snapshot(stored)
+            await audit.record("account.changed", "account", checked_id, before, after)
         await uow.commit()
     return AccountChange(stored, await mirror_to_directory(directory, stored), sync_job_id)
 

@@ -112,6 +112,17 @@ class DirectoryUser:
     public_metadata: dict[str, object] = field(default_factory=dict)
 
 
+def account_snapshot(account: Account) -> dict[str, str | int | bool | None]:
+    """What the audit log keeps of an account: its roles (as text), links and whether it is deactivated."""
+    return {
+        "email": account.email,
+        "roles": ",".join(sorted(role.value for role in account.roles)),
+        "family_id": account.family_id,
+        "provider_id": account.provider_id,
+        "deactivated": account.deactivated,
+    }
+
+
 def public_metadata(account: Account) -> dict[str, object]:
     """What the CAP frontend reads from Clerk to pick its screens: ``{types, family_id, provider_id}``.
 

@@ -210,7 +210,10 @@ async def accept_provider_invite(
         taken, left = wanted[:free], wanted[free:]
         for child_id in taken:
             await uow.links.link(actor.provider_id, child_id)
-        accepted = await _accept(uow, clock, invitation, invitation.family_id, actor.provider_id, taken, left)
+        accepted = await record_acceptance(
+            uow, clock, invitation, invitation.family_id, actor.provider_id, taken, left
+        )
+        await uow.commit()
     return accepted
 
 
@@ -238,7 +241,8 @@ async def accept_family_invite(
             raise NoFreeSlots(details={"max_children_per_provider": rules.max_children_per_provider})
         for child_id in wanted:
             await uow.links.link(provider_id, child_id)
-        accepted = await _accept(uow, clock, invitation, actor.family_id, provider_id, wanted, [])
+        accepted = await record_acceptance(uow, clock, invitation, actor.family_id, provider_id, wanted, [])
+        await uow.commit()
     return accepted
 
 
@@ -253,10 +257,11 @@ async def _pending(uow: InvitationsUnitOfWork, token: str, direction: Direction)
     return invitation
 
 
-async def _accept(
+async def record_acceptance(
     uow: InvitationsUnitOfWork, clock: Clock, invitation: Invitation, family_id: str | None,
     provider_id: str, linked: list[str], not_linked: list[str],
 ) -> Acceptance:  # fmt: skip
+    """Marks it accepted with its children and asks for the staff's notice; the caller commits."""
     now = clock.now()
     await uow.invitations.accept(
         invitation.id, now, family_id=family_id, provider_id=provider_id, child_ids=[*linked, *not_linked]
@@ -267,5 +272,4 @@ async def _accept(
         invitation.opened_at, now,
     )  # fmt: skip
     await uow.notifier.notify(accepted_notice(done, linked, not_linked))
-    await uow.commit()
     return Acceptance(done, tuple(linked), tuple(not_linked))

@@ -127,3 +127,11 @@ class PaymentIntentNotFound(NotFound):
 class PaymentIntentNotRetryable(Conflict):
     code = "payment_intent_not_retryable"
     default_message = "This payment intent is paid already"
+
+
+class PaymentIntentNotCancellable(Conflict):
+    """Only a failed intent that moved no money can be cancelled (its claims released); the message says
+    why this one cannot."""
+
+    code = "payment_intent_not_cancellable"
+    default_message = "Only a failed payment intent can be cancelled"

@@ -41,6 +41,7 @@ class IntentStatus(enum.StrEnum):
     RETRYING = "retrying"  # the gateway was unavailable; a job tries again at next_attempt_at
     PAID = "paid"
     FAILED = "failed"  # declined, or out of tries: an operator decides; the items stay claimed
+    CANCELLED = "cancelled"  # a failed intent an operator cancelled: it moved no money, its items released
 
     @property
     def is_open(self) -> bool:
@@ -96,6 +97,7 @@ class PaymentIntent:
     payout_transfer_id: str | None = None
     payment_method: PaymentMethod | None = None  # how the provider was paid out (set with the payout)
     paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
 
     @property
     def care_day_ids(self) -> list[int]:
@@ -134,6 +136,29 @@ class PaymentIntent:
             next_attempt_at=None,
             paid_at=at,
             updated_at=at,
+        )
+
+    def cancel_refusal(self) -> str | None:
+        """Why an operator may not cancel this intent, or None. Only a failed intent is cancelled: one
+        paid is paid, one pending, processing or retrying is still the jobs' (a try may be moving money
+        right now), and one whose money reached the provider's wallet must be retried, not released (the
+        family's money is no longer theirs to spend again)."""
+        if self.status is IntentStatus.CANCELLED:
+            return "This payment intent is cancelled already"
+        if self.status is IntentStatus.PAID:
+            return "This payment intent is paid: a paid intent cannot be cancelled"
+        if self.status is not IntentStatus.FAILED:
+            return f"This payment intent is {self.status.value}: only a failed one can be cancelled"
+        if self.family_to_provider_transfer_id is not None:
+            return (
+                "The money of this payment intent reached the provider's wallet already:"
+                " retry its payout instead of cancelling it"
+            )
+        return None
+
+    def cancelled(self, at: datetime) -> PaymentIntent:
+        return replace(
+            self, status=IntentStatus.CANCELLED, next_attempt_at=None, cancelled_at=at, updated_at=at
         )
 
 

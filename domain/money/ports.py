@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.attendance.ports import OpenAttendanceReads
 from domain.money.funding import AllocationFunding
 from domain.money.history import HistoryLine
 from domain.money.ledger import Account, AccountLine, LedgerTransaction, RecordedTransaction
@@ -176,6 +177,12 @@ class PaymentRepository(Protocol):
         """Stores the intent's progress (status, attempts, errors, transfer ids)."""
         ...
 
+    async def release(self, intent: PaymentIntent, at: datetime) -> None:
+        """Releases the (cancelled) intent's claims: its items are marked released, its care days are
+        payable again (no longer submitted) and its lump sum is cancelled, leaving the allocation's
+        ``lump_sum_cents``; a fixed number of statements whatever the number of items."""
+        ...
+
     async def add_attempt(self, attempt: PaymentAttempt) -> PaymentAttempt:
         """Stores a new attempt and returns it with its id (UNIQUE intent and number)."""
         ...
@@ -223,6 +230,8 @@ class MoneyUnitOfWork(ProgrammeUnitOfWork, Protocol):
     def fundings(self) -> FundingRepository: ...
     @property
     def payments(self) -> PaymentRepository: ...
+    @property
+    def attendance(self) -> OpenAttendanceReads: ...  # the payment block (domain/attendance/block.py)
 
 
 class PaymentHistoryReads(Protocol):

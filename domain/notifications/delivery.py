@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from domain.audit import AuditStamp, Snapshot
 from domain.notifications.errors import DeliveryFailed, MessageNotFailed, MessageNotFound
 from domain.notifications.model import Channel, MessageRecord, MessageStatus, status_after_failure
 from domain.notifications.ports import (
@@ -149,8 +150,13 @@ async def _send(
     return await postman.email.send_email(email), to
 
 
-async def resend_message(uow: NotificationsUnitOfWork, clock: Clock, message_id: int) -> MessageRecord:
-    """A failed message is tried again from its first attempt, by a new job; any other is refused."""
+async def resend_message(
+    uow: NotificationsUnitOfWork, clock: Clock, message_id: int, *, audit: AuditStamp | None = None
+) -> MessageRecord:
+    """A failed message is tried again from its first attempt, by a new job; any other is refused.
+
+    ``audit`` (an operator's resend): written to the audit log (``message.resent``) in the same
+    transaction."""
     async with uow:
         record = await uow.messages.get_for_update(message_id)
         if record is None:
@@ -163,8 +169,28 @@ async def resend_message(uow: NotificationsUnitOfWork, clock: Clock, message_id:
         again = replace(record, status=MessageStatus.PENDING, attempts=0, updated_at=clock.now())
         await uow.messages.save(again)
         await uow.jobs.enqueue(SEND_MESSAGE_JOB, message_id)
+        if audit is not None:
+            before, after = message_snapshot(record), message_snapshot(again)
+            await uow.audit.record(audit.entry("message.resent", "message", str(message_id), before, after))
         await uow.commit()
     return again
+
+
+# A delivery error on the audit log is cut to this length: the message's record keeps all of it.
+_AUDIT_ERROR_CHARS = 300
+
+
+def message_snapshot(record: MessageRecord) -> Snapshot:
+    """What the audit log keeps of a message an operator resent: to whom, what, and where it stood."""
+    error = record.last_error[-_AUDIT_ERROR_CHARS:] if record.last_error else None
+    return {
+        "channel": record.channel.value,
+        "kind": record.kind.value,
+        "recipient": record.recipient,
+        "status": record.status.value,
+        "attempts": record.attempts,
+        "last_error": error,
+    }
 
 
 async def get_message(uow: NotificationsUnitOfWork, message_id: int) -> MessageRecord:

@@ -43,6 +43,10 @@ class MessageKind(enum.StrEnum):
     FAMILY_INVITED = "family_invited"
     STAFF_INVITATION_MADE = "staff_invitation_made"
     STAFF_INVITATION_ACCEPTED = "staff_invitation_accepted"
+    STAFF_PAYMENT_PROCESSED = "staff_payment_processed"  # care days or a lump sum paid to a provider
+    INVITE_REMINDER = "invite_reminder"  # to a family with no provider yet: invite yours
+    ATTENDANCE_REMINDER = "attendance_reminder"  # to a family or provider with attendance due
+    STAFF_ATTENDANCE_ENTERED = "staff_attendance_entered"
 
 
 # Staff read English; their messages have no translations to miss.
@@ -52,6 +56,8 @@ STAFF_KINDS = frozenset(
         MessageKind.STAFF_PAYMENT_RATE_SET,
         MessageKind.STAFF_INVITATION_MADE,
         MessageKind.STAFF_INVITATION_ACCEPTED,
+        MessageKind.STAFF_PAYMENT_PROCESSED,
+        MessageKind.STAFF_ATTENDANCE_ENTERED,
     }
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from domain.audit import AuditLog
 from domain.notifications.model import Channel, Message, MessageKind, MessageRecord, MessageStatus, Queued
 from domain.ports import TransactionJobs, UnitOfWork
 from domain.programme.statuses import Language
@@ -56,6 +57,10 @@ class NotificationsUnitOfWork(UnitOfWork, Protocol):
     def messages(self) -> MessageStore: ...
     @property
     def jobs(self) -> TransactionJobs: ...
+    @property
+    def audit(self) -> AuditLog:
+        """Operators' resends, written in this transaction."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ class ProgrammeRules:
     max_allocation_cents: int = DEFAULT_MAX_ALLOCATION_CENTS
     # No allocation is created for a month starting on or after this date (the programme winds down).
     program_end_date: date | None = None
+    # Attendance records and reminders stop on and after this date (domain/attendance/weeks.py).
+    attendance_cutoff_date: date | None = None
     business_timezone: str = DEFAULT_BUSINESS_TIMEZONE
 
     def __post_init__(self) -> None:

@@ -23,6 +23,12 @@ class Address:
     zip_code: str | None = None
 
 
+def address_text(address: Address) -> str | None:
+    """An address on one line (for the audit log and lists), or None when it has no part at all."""
+    parts = (address.line_1, address.line_2, address.city, address.state, address.zip_code)
+    return ", ".join(part for part in parts if part) or None
+
+
 @dataclass(frozen=True, slots=True)
 class Guardian:
     id: str

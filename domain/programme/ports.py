@@ -17,6 +17,7 @@ from datetime import date
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.audit import AuditLog
 from domain.notifications.ports import Notifier
 from domain.ports import TransactionJobs, UnitOfWork
 from domain.programme.allocations import MonthAllocation
@@ -314,4 +315,9 @@ class ProgrammeUnitOfWork(UnitOfWork, Protocol):
     @property
     def notifier(self) -> Notifier:
         """Messages that join this transaction (recorded now, sent by a job after the commit)."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """Staff changes' audit entries, written in this transaction."""
         ...

@@ -52,6 +52,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "messages": ("entrypoints.cli.messages", "messages", "Messages: bulk runs (batches) and their progress."),
     "mail": ("entrypoints.cli.mail", "mail", "The development mailbox: what `cap-portal dev` sent."),
     "allocations": ("entrypoints.cli.allocations", "allocations", "Monthly allocations."),
+    "attendance": ("entrypoints.cli.attendance", "attendance", "Weekly attendance records and reminders."),
+    "invitations": (
+        "entrypoints.cli.invitations",
+        "invitations",
+        "Invitations between families and providers.",
+    ),
     "ledger": ("entrypoints.cli.ledger", "ledger", "Our double-entry ledger: the reconciliation check."),
     "payments": (
         "entrypoints.cli.payments",

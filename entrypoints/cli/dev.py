@@ -39,7 +39,13 @@ DEV_MAILBOX_ENV = "CAP_DEV_MAILBOX"
 @click.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="API port.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-def dev(port: int, host: str) -> None:
+@click.option(
+    "--import",
+    "modules",
+    multiple=True,
+    help="Extra module with jobs for the worker and scheduler (repeatable).",
+)
+def dev(port: int, host: str, modules: tuple[str, ...]) -> None:
     """Run web, worker and scheduler on embedded Postgres and Redis (no Docker needed).
 
     Supervised: a child that dies is restarted (with backoff), so is a dead embedded server.
@@ -60,7 +66,7 @@ def dev(port: int, host: str) -> None:
         signal.signal(signum, on_signal)
     supervisor = Supervisor(_say)
     try:
-        failed = _run_supervised(settings, data_dir, supervisor, host, port, stopping, hurry)
+        failed = _run_supervised(settings, data_dir, supervisor, (host, port, modules), stopping, hurry)
     except EmbeddedServerError as exc:  # not installed, or would not start: say so, no traceback
         _say(f"cannot start: {exc}")
         sys.exit(1)
@@ -73,13 +79,13 @@ def _run_supervised(
     settings: Settings,
     data_dir: Path,
     supervisor: Supervisor,
-    host: str,
-    port: int,
+    where: tuple[str, int, tuple[str, ...]],
     stopping: threading.Event,
     hurry: threading.Event,
 ) -> str | None:
     """Everything between the servers' start and stop; returns why it gave up, if it did."""
     failed: str | None = None
+    host, port, modules = where
     with _dependencies(settings, data_dir, supervisor) as env:
         mailbox = env.pop(DEV_MAILBOX_ENV, None)
         _say("applying migrations")
@@ -90,7 +96,7 @@ def _run_supervised(
         # A retried job comes back within seconds, not after the production backoff (30 s and up for
         # money's jobs): an allocation funded before its family's wallet was opened is funded at once.
         env.setdefault("JOB_MAX_BACKOFF_SECONDS", "5")
-        for name, args in _commands(host, port).items():
+        for name, args in _commands(host, port, modules).items():
             supervisor.add_child(name, [sys.executable, "-m", "entrypoints.cli", *args], env)
         base = f"http://{host}:{port}"
         urls = {"api_url": base, "database_url": env["DATABASE_URL"], "redis_url": env["REDIS_URL"]}
@@ -114,11 +120,12 @@ def _say(message: str) -> None:
     click.echo(f"{'dev':<9} | {message}", err=True)
 
 
-def _commands(host: str, port: int) -> dict[str, list[str]]:
+def _commands(host: str, port: int, modules: tuple[str, ...]) -> dict[str, list[str]]:
+    imports = [part for module in modules for part in ("--import", module)]
     return {
         "web": ["run", "--host", host, "--port", str(port)],
-        "worker": ["worker"],
-        "scheduler": ["scheduler"],
+        "worker": ["worker", *imports],
+        "scheduler": ["scheduler", *imports],
     }
 
 

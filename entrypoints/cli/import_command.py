@@ -79,7 +79,11 @@ async def _import(settings: Settings, records: Sequence[ImportRecord], *, dry_ru
     from adapters.postgres.engine import build_engine
     from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 
-    engine = build_engine(settings.require_database_url(), pool_size=1)
+    engine = build_engine(
+        settings.require_database_url(),
+        pool_size=1,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
     outcomes = []
     try:
         async with _sessions(engine, dry_run=dry_run) as sessions:

@@ -35,7 +35,11 @@ def messages() -> None:
 def batch(batch_id: int, follow: bool, as_json: bool) -> None:
     """A batch's counts (total, pending, sent, failed) and status."""
     settings = load_settings()
-    engine = build_engine(settings.require_database_url(), pool_size=1)
+    engine = build_engine(
+        settings.require_database_url(),
+        pool_size=1,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
 
     async def run() -> BatchProgress:
         try:

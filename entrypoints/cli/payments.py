@@ -19,6 +19,7 @@ or a refused command.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from adapters.postgres.money.sandbox_gateway import OPERATIONS, Fault, SandboxGateway
+from domain.audit import AuditStamp, who
 from domain.errors import DomainError
 from domain.money.funding import AllocationFunding
 from domain.money.ledger import Account, AccountLine
@@ -34,6 +36,7 @@ from domain.money.payments import IntentStatus, PaymentIntent
 from domain.money.use_cases.funding import FundingRunSummary, fund_unfunded_allocations, unfunded_allocations
 from domain.money.use_cases.paying import (
     RetrySummary,
+    cancel_intent,
     due_intents,
     intent_with_attempts,
     intents_by_status,
@@ -110,6 +113,15 @@ def _bar_callback(bar: Any) -> Callable[[int, int], None]:
         bar.update(1)
 
     return done
+
+
+def _user() -> str:
+    """Who runs the command, for the audit log: the operating-system user."""
+    return getpass.getuser()
+
+
+def _by_me(context: JobContext) -> AuditStamp:
+    return AuditStamp(who("cli", _user()), context.clock.now())
 
 
 def _refuse(message: str) -> NoReturn:
@@ -327,6 +339,36 @@ def _retry_report(summary: RetrySummary) -> str:
         lines.append(f"  {label}: {len(ids)}")
         lines += [f"    {intent_id}" for intent_id in ids]
     return "\n".join(lines)
+
+
+@payments.command()
+@click.argument("intent_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the cancelled intent as one JSON object.")
+def cancel(intent_id: str, as_json: bool) -> None:
+    """Cancel a failed payment intent that moved no money, releasing its care days or lump sum."""
+    settings = _settings()
+    try:
+        intent = _run(
+            settings,
+            lambda c: cancel_intent(
+                c.money_unit_of_work(),
+                c.clock,
+                intent_id,
+                audit=AuditStamp(who("cli", _user()), c.clock.now()),
+            ),
+        )
+    except DomainError as refused:
+        _refuse(refused.message)
+    released = (
+        f"{len(intent.care_day_ids)} care days can be submitted again"
+        if intent.care_day_ids
+        else "its lump sum no longer counts; the family can pay a new one"
+    )
+    _emit(
+        as_json,
+        intent_json(intent),
+        f"Cancelled payment intent {intent.id} ({_dollars(intent.amount_cents)}): {released}.",
+    )
 
 
 # --- ledgers ------------------------------------------------------------------------------------------

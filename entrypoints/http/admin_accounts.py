@@ -14,6 +14,9 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from adapters.postgres.accounts import SqlAlchemyAccounts
+from adapters.postgres.audit import UnitOfWorkAuditLog
+from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
+from domain.audit import AuditStamp, AuditTrail, who
 from domain.errors import RuleRefused
 from domain.identity import administration
 from domain.identity.administration import AccountChange
@@ -75,6 +78,12 @@ def _parts(request: AnyRequest) -> tuple[WebServices, Any, SqlAlchemyAccounts]:
     return services, uow, SqlAlchemyAccounts(uow)
 
 
+def _trail(request: AnyRequest, uow: SqlAlchemyUnitOfWork) -> AuditTrail:
+    """The audit log in the account change's own transaction, as the admin API and its operator."""
+    stamp = AuditStamp(who("admin-api", operator(request)), services_of(request).clock.now())
+    return AuditTrail(UnitOfWorkAuditLog(uow), stamp)
+
+
 @post("/admin/accounts", guards=[api_key_or_admin], summary="Create an account (or a pending one)")
 async def create_account(request: AnyRequest, data: JSONBody[NewAccount]) -> Response[AccountView]:
     services, uow, accounts = _parts(request)
@@ -88,6 +97,7 @@ async def create_account(request: AnyRequest, data: JSONBody[NewAccount]) -> Res
         clerk_user_id=data.clerk_user_id,
         email=data.email,
         roles=data.roles,
+        audit=_trail(request, uow),
     )
     logger.info(
         "account created",
@@ -100,7 +110,9 @@ async def _create_pending(request: AnyRequest, data: NewAccount) -> Response[Acc
     _, uow, accounts = _parts(request)
     if data.email is None:
         raise RuleRefused("Give clerk_user_id, or email for a pending account.", code="missing_identity")
-    pending = await administration.create_pending_account(uow, accounts, email=data.email, roles=data.roles)
+    pending = await administration.create_pending_account(
+        uow, accounts, email=data.email, roles=data.roles, audit=_trail(request, uow)
+    )
     logger.info("pending account created", extra={"by": operator(request), "roles": sorted(pending.roles)})
     view = AccountView(
         clerk_user_id=None,
@@ -131,6 +143,7 @@ async def change_account(
         clerk_user_id,
         roles=data.roles,
         deactivated=data.deactivated,
+        audit=_trail(request, uow),
     )
     logger.info(
         "account changed",

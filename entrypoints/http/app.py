@@ -15,8 +15,10 @@ from adapters.logging import configure_logging
 from adapters.sentry import init_sentry
 from entrypoints.http import (
     admin_accounts,
+    attendance,
     clerk_webhooks,
     clicks,
+    console,
     identity,
     invitations,
     jobs,
@@ -66,15 +68,24 @@ def create_app(
             *identity.ROUTES,
             *admin_accounts.ROUTES,
             *clerk_webhooks.ROUTES,
+            *attendance.ROUTES,  # literal /family/attendance beside /family/{child_id}
             *programme.ROUTES,
             *money.ROUTES,
             *messages.ROUTES,
             *clicks.ROUTES,
             *invitations.ROUTES,
+            *console.routes(settings),
             *extra_routes,
             docs_assets(),
         ],
-        state=State({"services": services, "api_keys": ApiKeyRing(settings.api_keys)}),
+        state=State(
+            {
+                "services": services,
+                "api_keys": ApiKeyRing(settings.api_keys),
+                "console_dev_sign_in": console.dev_sign_in(settings),
+            }
+        ),
+        template_config=console.template_config(),
         lifespan=[_closing(services)],
         exception_handlers=EXCEPTION_HANDLERS,
         # After the guards, before any parsing: every route's body is checked in one place.
@@ -108,6 +119,7 @@ def _without_cors(app: Litestar) -> ASGIApp | None:
 def _closing(services: WebServices) -> Callable[[Litestar], Any]:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        services.jobs.start()  # `.delay()` outside a unit of work writes on this loop from now on
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from litestar import Response, Router, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from domain.audit import AuditStamp, who
 from domain.errors import Conflict
 from domain.jobs import JobRecord, JobStatus, ScheduleRecord
 from entrypoints.http.api_keys import require_api_key
@@ -32,6 +33,11 @@ class ExampleJobRequest(msgspec.Struct, forbid_unknown_fields=True):
 def _services(state: State) -> WebServices:
     services: WebServices = state.services
     return services
+
+
+def _stamp(state: State) -> AuditStamp:
+    """The job API's changes are on the audit log as the API key's (the only way in)."""
+    return AuditStamp(who("admin-api", "api-key"), _services(state).clock.now())
 
 
 def job_body(job: JobRecord) -> dict[str, Any]:
@@ -76,7 +82,7 @@ async def job_status(state: State, job_id: FromPath[str]) -> dict[str, Any]:
 @post("/jobs/{job_id:str}/retry", status_code=200, summary="Run a failed job again (same id)")
 async def retry_job(state: State, job_id: FromPath[str]) -> Response[dict[str, Any]]:
     try:
-        await _services(state).job_admin.retry(job_id)
+        await _services(state).job_admin.retry(job_id, audit=_stamp(state))
     except Conflict as exc:
         # The original API answered {"status": "error", "error": ...}; keep that beside our shape.
         body = {
@@ -92,7 +98,7 @@ async def retry_job(state: State, job_id: FromPath[str]) -> Response[dict[str, A
 
 @post("/jobs/{job_id:str}/cancel", status_code=200, summary="Cancel a scheduled or queued job")
 async def cancel_job(state: State, job_id: FromPath[str]) -> dict[str, Any]:
-    job = await _services(state).job_admin.cancel(job_id)
+    job = await _services(state).job_admin.cancel(job_id, audit=_stamp(state))
     return {"status": str(job.status), "job_id": job.id}
 
 
@@ -151,7 +157,7 @@ async def list_schedules(state: State) -> dict[str, Any]:
 
 @delete("/schedules/{schedule_id:str}", status_code=200, summary="Delete a run-time cron schedule")
 async def delete_schedule(state: State, schedule_id: FromPath[str]) -> dict[str, Any]:
-    await _services(state).job_admin.delete_schedule(schedule_id)
+    await _services(state).job_admin.delete_schedule(schedule_id, audit=_stamp(state))
     return {"status": "deleted", "schedule_id": schedule_id}
 
 

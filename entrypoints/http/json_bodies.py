@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
 
@@ -119,7 +120,9 @@ def _body_spec(handler: HTTPRouteHandler) -> Any:
         return cached[1]
     spec: Any = None
     data = handler.parsed_fn_signature.parameters.get("data")
-    if data is not None:
+    if data is not None and _is_form(data.kwarg_definition):
+        spec = None  # a form (the console's pages): Litestar parses it, no JSON rules apply
+    elif data is not None:
         spec = data.annotation
         try:
             msgspec.json.Decoder(spec, strict=True)
@@ -129,6 +132,11 @@ def _body_spec(handler: HTTPRouteHandler) -> Any:
         spec = RAW
     _specs[id(handler)] = (handler, spec)
     return spec
+
+
+def _is_form(kwarg: Any) -> bool:
+    media_type = getattr(kwarg, "media_type", None)
+    return media_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
 
 
 def _required(handler: HTTPRouteHandler) -> bool:

@@ -16,6 +16,7 @@ from litestar import Request, Router, get, post
 from litestar.params import FromQuery, QueryParameter
 
 from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotificationsUnitOfWork
+from domain.audit import AuditStamp, who
 from domain.notifications.batches import BatchProgress, get_batch
 from domain.notifications.delivery import get_message, list_messages, resend_message
 from domain.notifications.model import MessageKind, MessageRecord, MessageStatus
@@ -129,7 +130,10 @@ async def message(request: AnyRequest, message_id: RecordId) -> dict[str, Any]:
     summary="Send a failed message again (from its first attempt, by a new job)",
 )
 async def resend(request: AnyRequest, message_id: RecordId) -> dict[str, Any]:
-    record = await resend_message(_uow(request), services_of(request).clock, message_id)
+    clock = services_of(request).clock
+    # The API key is the only way in: the resend is on the audit log as its.
+    audit = AuditStamp(who("admin-api", "api-key"), clock.now())
+    record = await resend_message(_uow(request), clock, message_id, audit=audit)
     return {"status": "resending", "message": message_body(record)}
 
 

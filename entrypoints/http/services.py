@@ -16,6 +16,8 @@ from adapters.jobs.queue_overview import QueueOverviews
 from adapters.jobs.queue_reader import QueueReader
 from adapters.jobs.records import JobRecords
 from adapters.postgres.accounts import RawSignInAccounts
+from adapters.postgres.attendance import SqlAlchemyAttendanceUnitOfWork
+from adapters.postgres.audit import PostgresAuditLog, PostgresAuditReads
 from adapters.postgres.engine import autocommit, build_engine, build_session_factory
 from adapters.postgres.health import PostgresProbe
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
@@ -26,6 +28,7 @@ from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProvid
 from adapters.postgres.programme.month_reads import RawChildMonthReads
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
 from adapters.postgres.raw_pool import RawPool
+from adapters.postgres.staff_reads import RawStaffReads
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.client import RedisProbe, build_redis
 from domain.health import HealthReport, check_health
@@ -126,9 +129,23 @@ class WebServices:
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.job_queue)
 
+    def attendance_unit_of_work(self) -> SqlAlchemyAttendanceUnitOfWork:
+        return SqlAlchemyAttendanceUnitOfWork(self.session_factory, jobs=self.job_queue)
+
+    def attendance_reads(self) -> SqlAlchemyAttendanceUnitOfWork:
+        """Attendance's records for requests that only read (see ``programme_reads``)."""
+        return SqlAlchemyAttendanceUnitOfWork(self._read_sessions)
+
     def money_reads(self) -> SqlAlchemyMoneyUnitOfWork:
         """Money's records for requests that only read (see ``programme_reads``)."""
         return SqlAlchemyMoneyUnitOfWork(self._read_sessions)
+
+    def staff_reads(self) -> RawStaffReads:
+        """The console's search, family page and failed payments (see its module)."""
+        return RawStaffReads(self.raw_pool)
+
+    def audit_reads(self) -> PostgresAuditReads:
+        return PostgresAuditReads(self._read_sessions)
 
     @property
     def gateway(self) -> PaymentGateway:
@@ -158,15 +175,24 @@ def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> WebServices:
 
 
 def build_web_services(settings: Settings) -> WebServices:
-    engine = build_engine(settings.require_database_url(), pool_size=settings.database_pool_size)
+    engine = build_engine(
+        settings.require_database_url(),
+        pool_size=settings.database_pool_size,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
     session_factory = build_session_factory(engine)
     redis = build_redis(settings.require_redis_url(), timeout=settings.redis_timeout_seconds)
     # Short point reads (queue-info, the month view, the home pages, sign-in) and the care-day writes'
     # transactions, each a few hundred µs to a millisecond or two; every connection counts against
     # Postgres, so half the ORM pool serves them.
-    raw_pool = RawPool(settings.require_database_url(), size=max(5, settings.database_pool_size // 2))
-    # A request's jobs join its transaction; their messages go after the commit on this loop.
-    jobs = build_web_job_runtime(settings, job_manager)
+    raw_pool = RawPool(
+        settings.require_database_url(),
+        size=max(5, settings.database_pool_size // 2),
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    # A request's jobs join its transaction; their messages go after the commit on this loop, as do
+    # the rows and messages of a `.delay()` outside a unit of work (on this pool, once started).
+    jobs = build_web_job_runtime(settings, job_manager, pool=raw_pool, sessions=session_factory)
     job_manager.use(jobs.queue)  # `.delay()` in this process writes through this outbox
     return WebServices(
         settings=settings,
@@ -184,5 +210,6 @@ def build_web_services(settings: Settings) -> WebServices:
             queue_names=job_manager.queue_names,
             reader=QueueReader(redis),
             overviews=QueueOverviews(raw_pool),
+            audit_log=PostgresAuditLog,
         ),
     )

@@ -7,6 +7,15 @@ so there is no import cycle between it and its modules.
 
 from __future__ import annotations
 
-from entrypoints.jobs import books, example, identity, money, notifications, programme
+from entrypoints.jobs import (
+    attendance,
+    books,
+    example,
+    identity,
+    invitations,
+    money,
+    notifications,
+    programme,
+)
 
-JOB_MODULES = (books, example, identity, money, notifications, programme)
+JOB_MODULES = (attendance, books, example, identity, invitations, money, notifications, programme)

@@ -19,7 +19,9 @@ from adapters.clerk.backend_api import ClerkBackendDirectory, DirectoryNotConfig
 from adapters.clerk.dev_directory import DevDirectory
 from adapters.clerk.dev_keys import DEV_ISSUER
 from adapters.clock import SystemClock
+from adapters.postgres.attendance import SqlAlchemyAttendanceUnitOfWork
 from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.invitations import SqlAlchemyInvitationsUnitOfWork
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
 from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotificationsUnitOfWork
 from adapters.postgres.programme.unit_of_work import SqlAlchemyProgrammeUnitOfWork
@@ -90,6 +92,9 @@ class JobContext:
     def notifications_unit_of_work(self) -> SqlAlchemyNotificationsUnitOfWork:
         return SqlAlchemyNotificationsUnitOfWork(self.session_factory, jobs=self.jobs)
 
+    def invitations_unit_of_work(self) -> SqlAlchemyInvitationsUnitOfWork:
+        return SqlAlchemyInvitationsUnitOfWork(self.session_factory, jobs=self.jobs)
+
     def money_unit_of_work(self) -> SqlAlchemyMoneyUnitOfWork:
         return SqlAlchemyMoneyUnitOfWork(self.session_factory, jobs=self.jobs)
 
@@ -115,6 +120,9 @@ class JobContext:
     def programme_unit_of_work(self) -> SqlAlchemyProgrammeUnitOfWork:
         return SqlAlchemyProgrammeUnitOfWork(self.session_factory, jobs=self.jobs)
 
+    def attendance_unit_of_work(self) -> SqlAlchemyAttendanceUnitOfWork:
+        return SqlAlchemyAttendanceUnitOfWork(self.session_factory, jobs=self.jobs)
+
     async def close(self) -> None:
         for client in (self.directory, self.payment_gateway):
             close = getattr(client, "close", None)
@@ -126,7 +134,11 @@ class JobContext:
 def build_job_context(settings: Settings, jobs: JobQueue, *, clock: Clock | None = None) -> JobContext:
     return JobContext(
         settings=settings,
-        engine=build_engine(settings.require_database_url(), pool_size=5),
+        engine=build_engine(
+            settings.require_database_url(),
+            pool_size=5,
+            connect_timeout=settings.database_connect_timeout_seconds,
+        ),
         jobs=jobs,
         directory=build_directory(settings),
         clock=clock or SystemClock(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dramatiq
@@ -19,15 +18,16 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.jobs.async_sender import AsyncJobSender
 from adapters.jobs.background_loop import BackgroundLoop
 from adapters.jobs.broker import JobBroker
-from adapters.jobs.dispatch_store import OutgoingJob
+from adapters.jobs.home_loop import HomeLoop
 from adapters.jobs.manager import JobDefinition, JobManager
 from adapters.jobs.new_jobs import NewJobWriter
-from adapters.jobs.outbox import BrokerSender, OutboxJobQueue, StandaloneWrites, send_jobs
+from adapters.jobs.outbox import BrokerSender, HomeWrites, OutboxJobQueue, StandaloneWrites
+from adapters.jobs.sql import StatementPool
 from adapters.jobs.status_middleware import JobStatusMiddleware
 from adapters.jobs.status_recorder import JobStatusRecorder
 from adapters.postgres.engine import build_engine, build_session_factory
@@ -45,9 +45,6 @@ class JobRuntime:
     broker: JobBroker
     queue: OutboxJobQueue
 
-    def send_many(self, jobs: Sequence[OutgoingJob]) -> None:
-        send_jobs(self.broker, jobs)
-
     def close(self) -> None:
         if self.loop.started:
             self.loop.run(self.pool.close())
@@ -61,8 +58,12 @@ def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool =
     every job module is loaded (``catalogue``, imported above), so the process knows every job by name.
     Nothing connects or starts a thread before its first use."""
     loop = BackgroundLoop("cap-jobs-loop")
-    engine = build_engine(settings.require_database_url(), pool_size=10 if worker else 5)
-    pool = RawPool(settings.require_database_url())
+    engine = build_engine(
+        settings.require_database_url(),
+        pool_size=10 if worker else 5,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    pool = RawPool(settings.require_database_url(), connect_timeout=settings.database_connect_timeout_seconds)
     middleware = _worker_middleware(JobStatusRecorder(pool), loop) if worker else None
     broker = JobBroker(
         url=settings.require_redis_url(),
@@ -80,19 +81,35 @@ def build_job_runtime(settings: Settings, manager: JobManager, *, worker: bool =
     return JobRuntime(loop=loop, engine=engine, pool=pool, broker=broker, queue=queue)
 
 
+DRAIN_SECONDS = 10.0  # at shutdown, for rows and messages of `.delay()` calls still on their way
+
+
 @dataclass
 class WebJobRuntime:
-    """The web process's jobs. A job asked for in a request joins the request's transaction, and its
-    message is sent after the commit on the request's own loop (``AsyncJobSender``, its own asyncio
-    Redis client with the send timeout). ``standalone`` serves only a ``.delay()`` outside any
-    transaction (a test, the shell): its loop thread, engine and pool start on the first such call."""
+    """The jobs of a process that lives on one event loop (web, scheduler), with no thread of its own.
+
+    A job asked for in a unit of work joins its transaction, and its message is sent after the
+    commit on the caller's loop (``AsyncJobSender``, its own asyncio Redis client with the send
+    timeout). A ``.delay()`` outside any unit of work writes on the same loop through ``home``,
+    with the process's own pool (``adapters/jobs/home_loop.py``), once ``start`` has attached the
+    loop; ``close`` waits for those still on their way. ``standalone`` (a private loop thread, its
+    engine and pool) serves only calls made while no loop is attached (before startup, after
+    shutdown) and starts on the first such call."""
 
     redis: Redis
     sender: AsyncJobSender
+    home: HomeLoop
     standalone: JobRuntime
     queue: OutboxJobQueue
 
+    def start(self) -> None:
+        """Attach the running loop: from now on `.delay()` outside a unit of work writes on it."""
+        self.home.attach(asyncio.get_running_loop())
+
     async def close(self) -> None:
+        if self.home.serving and self.home.running_here():
+            await self.home.drain(DRAIN_SECONDS)
+        self.home.detach()
         await self.redis.aclose()
         if self.standalone.loop.started:
             await asyncio.to_thread(self.standalone.close)
@@ -100,13 +117,27 @@ class WebJobRuntime:
             self.standalone.broker.client.close()
 
 
-def build_web_job_runtime(settings: Settings, manager: JobManager) -> WebJobRuntime:
-    """Jobs for the web process; every job module is loaded."""
+def build_web_job_runtime(
+    settings: Settings,
+    manager: JobManager,
+    *,
+    pool: StatementPool,
+    sessions: async_sessionmaker[AsyncSession],
+) -> WebJobRuntime:
+    """Jobs for a process that lives on one event loop (web, scheduler): ``pool`` and ``sessions`` are
+    that process's own (they belong to its loop) and are used only for `.delay()` outside a unit of
+    work; every job module is loaded."""
     redis = build_redis(settings.require_redis_url(), timeout=settings.job_send_timeout_seconds)
     sender = AsyncJobSender(redis, timeout=settings.job_send_timeout_seconds)
+    home = HomeLoop()
     standalone = build_job_runtime(settings, manager)
-    queue = OutboxJobQueue(sender=sender, standalone=standalone.queue.standalone, queue_of=manager.queue_of)
-    return WebJobRuntime(redis=redis, sender=sender, standalone=standalone, queue=queue)
+    queue = OutboxJobQueue(
+        sender=sender,
+        standalone=standalone.queue.standalone,
+        queue_of=manager.queue_of,
+        home=HomeWrites(loop=home, sessions=sessions, new_jobs=NewJobWriter(pool), sender=sender),
+    )
+    return WebJobRuntime(redis=redis, sender=sender, home=home, standalone=standalone, queue=queue)
 
 
 def _worker_middleware(recorder: JobStatusRecorder, loop: BackgroundLoop) -> list[Middleware]:

@@ -7,12 +7,12 @@ import signal
 
 from adapters.jobs.dispatch_store import DeclaredSchedule, JobDispatchStore
 from adapters.jobs.leader import LeaderLock
-from adapters.jobs.messages import QueueInspector
 from adapters.jobs.relay import Relay
 from adapters.jobs.scheduler import JobScheduler, SchedulerTiming
 from adapters.postgres.engine import build_engine, build_session_factory
+from adapters.postgres.raw_pool import RawPool
 from entrypoints.jobs import job_manager
-from entrypoints.jobs.runtime import build_job_runtime
+from entrypoints.jobs.runtime import build_web_job_runtime
 from entrypoints.settings import Settings
 
 
@@ -27,14 +27,28 @@ def declared_schedules() -> list[DeclaredSchedule]:
 
 async def run_scheduler(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
-    runtime = build_job_runtime(settings, job_manager)
+    # Sends (claimed delayed jobs, cron firings, the relay) go on asyncio Redis on this loop, as the
+    # web process's do, and so does a `.delay()` made here: no thread, no private loop.
+    engine = build_engine(
+        settings.require_database_url(),
+        pool_size=5,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    sessions = build_session_factory(engine)
+    pool = RawPool(  # opens only if something here calls `.delay()`
+        settings.require_database_url(),
+        size=2,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    runtime = build_web_job_runtime(settings, job_manager, pool=pool, sessions=sessions)
+    runtime.start()
     job_manager.use(runtime.queue)
-    engine = build_engine(settings.require_database_url(), pool_size=5)
-    store = JobDispatchStore(build_session_factory(engine))
+    sender = runtime.sender
+    store = JobDispatchStore(sessions)
     scheduler = JobScheduler(
         store=store,
-        send_many=runtime.send_many,
-        relay=Relay(store, QueueInspector(runtime.broker), runtime.send_many),
+        send_many=sender.send,
+        relay=Relay(store, sender.holds, sender.send),
         queue_of=job_manager.queue_of,
         declared=declared_schedules(),
         timezone=settings.business_timezone,
@@ -46,8 +60,9 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event | None = None) -
     try:
         await scheduler.run(stop, LeaderLock(settings.require_database_url()))
     finally:
+        await runtime.close()
+        await pool.close()
         await engine.dispose()
-        await asyncio.to_thread(runtime.close)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
-WAIT_STEPS, WAIT_STEP_SECONDS = 200, 0.05
+# Up to 60 s: a loaded machine may take long to bring twenty requests to their write; the waits end as
+# soon as they are all there.
+WAIT_STEPS, WAIT_STEP_SECONDS = 1200, 0.05
 
 
 @asynccontextmanager
@@ -50,6 +52,18 @@ class HeldWrites:
                 return
             await asyncio.sleep(WAIT_STEP_SECONDS)
         raise AssertionError(f"fewer than {writers} writers reached {self._table}")
+
+    async def until_blocked(self, transactions: int) -> None:
+        """Returns once ``transactions`` others wait for a lock, on this table or on a row another holds:
+        for code that serialises on a row lock before it writes, that is when the last is in line."""
+        blocked = text(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
+        )
+        for _ in range(WAIT_STEPS):
+            if (await self._connection.execute(blocked)).scalar_one() >= transactions:
+                return
+            await asyncio.sleep(WAIT_STEP_SECONDS)
+        raise AssertionError(f"fewer than {transactions} transactions waited")
 
 
 @asynccontextmanager

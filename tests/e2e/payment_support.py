@@ -48,8 +48,9 @@ async def payable_household(
     fake_clerk: FakeClerk,
     sessions: async_sessionmaker[AsyncSession],
     tag: str,
+    **household_options: Any,
 ) -> Household:
-    home = await household(client, minter, fake_clerk, tag)
+    home = await household(client, minter, fake_clerk, tag, **household_options)
     card = await client.post(
         "/provider/initialize-my-payment", json={"payment_method": "card"}, headers=home.provider_headers
     )

@@ -108,10 +108,16 @@ class Household:
 
 
 async def household(
-    client: Client, minter: TokenMinter, fake_clerk: FakeClerk, tag: str, *, rates: bool = True
+    client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    tag: str,
+    *,
+    rates: bool = True,
+    provider_fields: dict[str, Any] | None = None,
 ) -> Household:
     family = await post_ok(client, "/admin/families", family_body(tag))
-    provider = await post_ok(client, "/admin/providers", provider_body(tag))
+    provider = await post_ok(client, "/admin/providers", provider_body(tag, **(provider_fields or {})))
     child_id = family["children"][0]["id"]
     response = await client.put(f"/admin/providers/{provider['id']}/children/{child_id}", headers=OPERATOR)
     assert response.status_code == 200, response.text

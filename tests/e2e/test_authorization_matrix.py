@@ -129,6 +129,11 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/admin/payment-intents/{NO_ID}/retry",
         None,
     ),
+    ("POST", "/admin/payment-intents/{intent_id:str}/cancel"): (
+        Access.ADMIN,
+        f"/admin/payment-intents/{NO_ID}/cancel",
+        None,
+    ),
     ("GET", "/admin/allocations/{allocation_id:int}/funding"): (
         Access.ADMIN,
         "/admin/allocations/1/funding",
@@ -271,6 +276,18 @@ ROUTES: dict[tuple[str, str], tuple[Access, str, Any]] = {
         f"/provider/family-invite/{NO_ID}/accept",
         {"child_ids": [NO_ID]},
     ),
+    ("GET", "/family/attendance"): (Access.FAMILY, "/family/attendance", None),
+    ("POST", "/family/attendance"): (
+        Access.FAMILY,
+        "/family/attendance",
+        {"attendance": [{"id": NO_ID, "full_days": 1, "half_days": 0}]},
+    ),
+    ("GET", "/provider/attendance"): (Access.PROVIDER, "/provider/attendance", None),
+    ("POST", "/provider/attendance"): (
+        Access.PROVIDER,
+        "/provider/attendance",
+        {"attendance": [{"id": NO_ID, "full_days": 1, "half_days": 0}]},
+    ),
 }
 
 
@@ -280,7 +297,8 @@ def test_every_route_is_in_the_table(settings: Settings) -> None:
         (method, route.path)
         for route in app.routes
         for method in route.methods
-        if method not in {"OPTIONS", "HEAD"}
+        # The console's pages have their own table: tests/e2e/test_console_access.py.
+        if method not in {"OPTIONS", "HEAD"} and not route.path.startswith("/console")
     }
     assert registered - set(ROUTES) == set(), "add these routes to ROUTES with who may call them"
     assert set(ROUTES) - registered == set(), "these rows name routes that no longer exist"

@@ -163,6 +163,22 @@ JSON_ROUTES: dict[tuple[str, str], JsonRoute] = {
         lambda h: h.family_headers,
         lambda h: {"child_ids": [h.child_id]},
     ),
+    ("POST", "/family/attendance"): JsonRoute(
+        "POST",
+        lambda h, _: "/family/attendance",
+        lambda h: h.family_headers,
+        lambda h: {
+            "attendance": [{"id": "00000000-0000-4000-8000-000000000000", "full_days": 2, "half_days": 1}]
+        },
+    ),
+    ("POST", "/provider/attendance"): JsonRoute(
+        "POST",
+        lambda h, _: "/provider/attendance",
+        lambda h: h.provider_headers,
+        lambda h: {
+            "attendance": [{"id": "00000000-0000-4000-8000-000000000000", "full_days": 0, "half_days": 3}]
+        },
+    ),
     ("POST", "/clicks"): JsonRoute(
         "POST",
         lambda h, _: "/clicks",

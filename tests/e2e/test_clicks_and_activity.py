@@ -5,11 +5,14 @@ request), through the real routes on real Postgres."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from entrypoints.settings import Settings
+from tests.e2e.concurrency import writes_held
 from tests.e2e.identity_support import OPERATOR, create_account, signed_in_as
-from tests.e2e.programme_support import Client, db_rows, household
+from tests.e2e.payment_support import overlapping_client_at
+from tests.e2e.programme_support import NOW, Client, db_rows, household
 from tests.fake_clerk import FakeClerk
 from tests.fakes import FixedClock
 from tests.statement_counts import counting
@@ -45,15 +48,25 @@ async def test_a_click_is_counted_per_person_and_read_back(
 
 
 async def test_twenty_clicks_at_once_count_twenty(
-    programme_client: Client, minter: TokenMinter, fake_clerk: FakeClerk, settings: Settings
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    settings: Settings,
+    database_url: str,
 ) -> None:
     home = await household(programme_client, minter, fake_clerk, "race")
-    answers = await asyncio.gather(
-        *(
-            programme_client.post("/clicks", json={"tracking_id": BANNER}, headers=home.provider_headers)
-            for _ in range(20)
-        )
-    )
+    roomy = replace(settings, database_pool_size=40)  # a plain pool of 20: one connection per click
+    async with overlapping_client_at(roomy, FixedClock(NOW)) as client:
+        # All twenty truly at once: each waits to write its click until all twenty are waiting.
+        async with writes_held(database_url, "clicks") as held:
+            clicks = [
+                asyncio.create_task(
+                    client.post("/clicks", json={"tracking_id": BANNER}, headers=home.provider_headers)
+                )
+                for _ in range(20)
+            ]
+            await held.until_waiting(20)
+        answers = await asyncio.gather(*clicks)
     assert sorted(a.status_code for a in answers) == [200] * 19 + [201]
     rows = await db_rows(
         settings, "SELECT click_count FROM clicks WHERE clerk_user_id = $1", home.provider_user

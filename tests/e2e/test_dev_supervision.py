@@ -7,6 +7,7 @@ tested against small throwaway children in test_supervisor.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -18,12 +19,22 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
+from redis import Redis
 
+from entrypoints.jobs import job_manager
+from entrypoints.jobs.runtime import build_job_runtime
+from entrypoints.settings import Settings
+from tests import jobs_for_tests as test_jobs
 from tests.e2e.test_dev_command import _free_port
+from tests.infrastructure import asyncpg_dsn
+from tests.job_processes import JOB_MODULE, ROOT
+from tests.jobs_for_tests import EFFECTS_TABLE
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -41,7 +52,13 @@ def data_dir() -> Iterator[Path]:
 class Dev:
     """A running `cap-portal dev`, its output collected in the background."""
 
-    def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        extra_env: dict[str, str] | None = None,
+        modules: tuple[str, ...] = (),
+    ) -> None:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "CAP_DATA_DIR": str(data_dir),
@@ -51,7 +68,8 @@ class Dev:
         self.port = port
         self.data_dir = data_dir
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "dev", "--port", str(port)],
+            [sys.executable, "-m", "entrypoints.cli", "dev", "--port", str(port)]
+            + [part for module in modules for part in ("--import", module)],
             env=env,
             cwd=data_dir,
             stdout=subprocess.PIPE,
@@ -96,20 +114,47 @@ class Dev:
         # dev says "starting worker again" just before it spawns it: a moment without one is normal.
         for pid in descendants(self.process.pid):
             try:
-                if cmdline(pid)[-1:] == [command] and os.getpgid(pid) == pid:
+                # python -m entrypoints.cli <command> [--import module ...]
+                if cmdline(pid)[2:4] == ["entrypoints.cli", command] and os.getpgid(pid) == pid:
                     return pid
             except ProcessLookupError:  # gone between the listing and the look
                 continue
         return None
 
-    def health(self) -> int:
+    def health(self, timeout: float = 5) -> int:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
+            url = f"http://127.0.0.1:{self.port}/health"
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
         except OSError:
             return 0
+
+
+class HealthWatch:
+    """Asks dev's /health again and again in the background while a test kills things, keeping every
+    answer: the web API answered throughout, not only at the moments the test looked."""
+
+    def __init__(self, dev: Dev) -> None:
+        self._dev = dev
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._ask, daemon=True)
+        self.answers: list[int] = []
+
+    def __enter__(self) -> HealthWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+    def _ask(self) -> None:
+        while not self._stop.is_set():
+            # A generous timeout: a slow answer on a loaded machine is still an answer.
+            self.answers.append(self._dev.health(timeout=30))
+            self._stop.wait(0.2)  # pacing between questions, not a wait for anything
 
 
 def cmdline(pid: int) -> list[str]:
@@ -300,3 +345,143 @@ def test_dev_with_a_hung_redis_a_dead_worker_process_and_a_dead_postgres(data_di
         dev.process.wait(60)
     assert dev.process.returncode == 0, dev.output()
     eventually(lambda: not any(alive(pid) for pid in started_processes), "every process gone", seconds=10)
+
+
+WORKER_THREADS = 8  # `cap-portal worker`'s default, which dev runs
+
+
+def _sql(database_url: str, query: str, *args: object) -> list[dict[str, Any]]:
+    async def fetch() -> list[dict[str, Any]]:
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            return [dict(row) for row in await connection.fetch(query, *args)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
+
+
+def _statuses(database_url: str, ids: list[str]) -> dict[str, str]:
+    rows = _sql(database_url, "SELECT id::text, status FROM jobs WHERE id = ANY($1::uuid[])", ids)
+    return {row["id"]: row["status"] for row in rows}
+
+
+def test_jobs_survive_killed_worker_and_scheduler_under_dev_and_take_effect_exactly_once(
+    data_dir: Path,
+) -> None:
+    """Each job inserts one row (its effect) once released. Jobs that finished before the worker
+    was SIGKILLed are not run again; jobs it was running (blocked before their effect) and the ones
+    it had prefetched are redelivered to the worker dev restarts. Delayed jobs asked for before the
+    scheduler was SIGKILLed, and others asked for once it was dead (so only the scheduler dev starts
+    again can queue them), are sent once each. In the end every job is finished and every effect is
+    in exactly once, and the web API answered every time it was asked, throughout."""
+    env = {"PYTHONPATH": str(ROOT), "JOB_REDELIVERY_SECONDS": "3", "SCHEDULER_RECONCILE_SECONDS": "5"}
+    dev = Dev(data_dir, _free_port(), env, modules=(JOB_MODULE,))
+    runtime = None
+    try:
+        dev.wait_for_line("| ready:")
+        urls = json.loads((data_dir / "dev-urls.json").read_text())
+        database_url, redis = urls["database_url"], Redis.from_url(urls["redis_url"])
+        _sql(database_url, EFFECTS_TABLE)
+        runtime = build_job_runtime(
+            Settings(database_url=database_url, redis_url=urls["redis_url"]), job_manager
+        )
+        job_manager.use(runtime.queue)
+        jobs: dict[str, str] = {}  # key -> job id
+
+        def delay(key: str, *, released: bool, later: timedelta | None = None) -> None:
+            if released:
+                redis.set(f"release:{key}", 1)
+            job = test_jobs.record_effect_when_released
+            jobs[key] = job.delay_in(later, key) if later else job.delay(key)
+
+        for n in range(5):
+            delay(f"before-{n}", released=True)
+        before = [jobs[f"before-{n}"] for n in range(5)]
+        eventually(lambda: set(_statuses(database_url, before).values()) == {"finished"}, "the first jobs")
+
+        with HealthWatch(dev) as health:
+            running = _kill_the_worker_while_it_runs_jobs(dev, redis, database_url, jobs, delay)
+            due_after_the_kill = _kill_the_scheduler_around_delayed_jobs(dev, jobs, delay)
+            eventually(
+                lambda: set(_statuses(database_url, list(jobs.values())).values()) == {"finished"},
+                "every job finished",
+                seconds=120,
+            )
+        assert len(health.answers) >= 2, health.answers
+        assert set(health.answers) == {200}, health.answers
+
+        effects = _sql(database_url, "SELECT key, count(*) AS n FROM test_job_effects GROUP BY key")
+        assert {row["key"]: row["n"] for row in effects} == {key: 1 for key in jobs}
+        records = {
+            row["id"]: row
+            for row in _sql(
+                database_url,
+                "SELECT id::text, attempts, scheduled_for, queued_at FROM jobs WHERE id = ANY($1::uuid[])",
+                list(jobs.values()),
+            )
+        }
+        assert {key for key in jobs if records[jobs[key]]["attempts"] > 1} == running  # only those ran again
+        assert all(redis.llen(f"started:{key}") == 2 for key in running)
+        assert all(redis.llen(f"started:{key}") == 1 for key in set(jobs) - running)
+        # The jobs only the restarted scheduler could queue: queued once, when due, run once.
+        for key in due_after_the_kill:
+            record = records[jobs[key]]
+            assert record["attempts"] == 1, key
+            assert record["queued_at"] >= record["scheduled_for"], key
+            assert int(redis.get(f"runs:{key}") or 0) == 1, key
+        assert dev.health() == 200
+        started_processes = descendants(dev.process.pid) | {postgres_pid(data_dir)}
+    finally:
+        job_manager.use(None)
+        if runtime is not None:
+            runtime.close()
+        dev.process.send_signal(signal.SIGTERM)
+        dev.process.wait(60)
+    assert dev.process.returncode == 0, dev.output()
+    eventually(lambda: not any(alive(pid) for pid in started_processes), "every process gone", seconds=10)
+
+
+Delay = Callable[..., None]
+
+
+def _kill_the_worker_while_it_runs_jobs(
+    dev: Dev, redis: Redis, database_url: str, jobs: dict[str, str], delay: Delay
+) -> set[str]:
+    """More jobs than the worker has threads, none released: every thread is running one (blocked
+    before its effect) and the rest wait, prefetched, when the worker dies. Returns the running ones."""
+    during = [f"during-{n}" for n in range(WORKER_THREADS + 4)]
+    for key in during:
+        delay(key, released=False)
+    # Each job says so in Redis once it runs (its record says `started` a moment before).
+    eventually(
+        lambda: sum(1 for key in during if redis.llen(f"started:{key}")) == WORKER_THREADS,
+        "every worker thread running a job",
+    )
+    running = {key for key in during if redis.llen(f"started:{key}")}
+    assert set(_statuses(database_url, [jobs[k] for k in running]).values()) == {"started"}
+    worker = dev.child_pid("worker")
+    os.kill(worker, signal.SIGKILL)
+    dev.wait_for_line("worker exited (killed by SIGKILL)")
+    eventually(lambda: dev.child_pid_if_any("worker") not in (None, worker), "a new worker")
+    for key in during:
+        redis.set(f"release:{key}", 1)
+    return running
+
+
+def _kill_the_scheduler_around_delayed_jobs(dev: Dev, jobs: dict[str, str], delay: Delay) -> list[str]:
+    """Delayed jobs asked for before the kill (the dead scheduler may have had their timers), and
+    others asked for once dev has seen it die: nothing but a scheduler moves a job from `scheduled`
+    to `queued` (``claim_due``), and dev runs one, so only the restarted one can send these. Returns
+    the keys of the latter."""
+    for n in range(5):
+        delay(f"delayed-{n}", released=True, later=timedelta(seconds=8))
+    scheduler = dev.child_pid("scheduler")
+    os.kill(scheduler, signal.SIGKILL)
+    dev.wait_for_line("scheduler exited (killed by SIGKILL)")  # dev has reaped it: it is gone
+    due_after_the_kill = [f"due-after-the-kill-{n}" for n in range(3)]
+    for key in due_after_the_kill:
+        delay(key, released=True, later=timedelta(seconds=3))
+    dev.wait_for_line("starting scheduler again")
+    eventually(lambda: dev.child_pid_if_any("scheduler") not in (None, scheduler), "a new scheduler")
+    return due_after_the_kill

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from entrypoints.settings import Settings
+from tests.e2e.concurrency import overlapping_client, writes_held
 from tests.e2e.identity_support import signed_in_as
 from tests.e2e.programme_support import Client, db_rows, family_body, post_ok, provider_body
 from tests.fake_clerk import FakeClerk
@@ -100,7 +101,11 @@ async def test_a_family_invites_a_provider_who_accepts_and_is_linked(
 
 
 async def test_accepts_that_together_exceed_capacity_never_over_link(
-    programme_client: Client, minter: TokenMinter, fake_clerk: FakeClerk, settings: Settings
+    programme_client: Client,
+    minter: TokenMinter,
+    fake_clerk: FakeClerk,
+    settings: Settings,
+    database_url: str,
 ) -> None:
     provider = await _provider(programme_client, minter, fake_clerk, "cap")
     tokens = []
@@ -115,12 +120,18 @@ async def test_accepts_that_together_exceed_capacity_never_over_link(
         tokens.append(made["invitation_id"])
     tokens.append(tokens[0])  # and the first invitation accepted twice at once
 
-    answers = await asyncio.gather(
-        *(
-            programme_client.post(f"/family/provider-invite/{t}/accept", headers=provider.headers)
-            for t in tokens
-        )
-    )
+    async with overlapping_client(settings) as client:
+        # The worst interleaving, forced: every accept reaches its link insert (having counted the
+        # provider's links) before any inserts, unless the provider's lock keeps them in line.
+        async with writes_held(database_url, "provider_child_links") as held:
+            accepts = [
+                asyncio.create_task(
+                    client.post(f"/family/provider-invite/{t}/accept", headers=provider.headers)
+                )
+                for t in tokens
+            ]
+            await held.until_blocked(len(accepts))
+        answers = await asyncio.gather(*accepts)
 
     codes = sorted((a.status_code, a.json().get("code")) for a in answers)
     assert [c for c in codes if c[0] == 200] == [(200, None), (200, None)], codes

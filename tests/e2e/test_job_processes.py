@@ -20,7 +20,7 @@ from entrypoints.jobs.runtime import JobRuntime, build_job_runtime
 from entrypoints.settings import Settings
 from tests import jobs_for_tests as test_jobs
 from tests.conftest import TEST_API_KEY
-from tests.e2e.test_sentry import FakeSentry
+from tests.fake_sentry import FakeSentry, running_fake_sentry
 from tests.job_processes import eventually, job_in, job_row, process_env, start, stop
 from tests.tcp_proxy import proxy_for
 
@@ -29,10 +29,8 @@ HEADERS = {"X-API-Key": TEST_API_KEY}
 
 @pytest.fixture(scope="module")
 def fake_sentry() -> Iterator[FakeSentry]:
-    server = FakeSentry()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
+    with running_fake_sentry() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -86,24 +84,29 @@ async def test_a_failing_job_fails_after_its_retries_then_retry_finishes_it(
     row = await eventually(lambda: job_in(database_url, job_id, "failed"), what="job failed")
     assert row["attempts"] == 2  # the first attempt and its one retry
     assert "RuntimeError: flaky is not released yet" in row["error"]
-    assert await redis.zcard("dramatiq:default.XQ") == 1  # dead-lettered
+    # Dead-lettered: Dramatiq moves the message to XQ just after the failure is recorded.
+    await eventually(lambda: _dead_letters_are(redis, 1), what="the job dead-lettered")
 
     await redis.set("release:flaky", 1)
     response = await client.post(f"/jobs/{job_id}/retry", headers=HEADERS)
     assert (response.status_code, response.json()) == (200, {"status": "retried", "job_id": job_id})
     row = await eventually(lambda: job_in(database_url, job_id, "finished"), what="retried job finished")
     assert (row["attempts"], row["result"]) == (1, '"released"')
-    assert await redis.zcard("dramatiq:default.XQ") == 0  # its dead-letter copy is gone
+    await eventually(lambda: _dead_letters_are(redis, 0), what="its dead-letter copy gone")
 
     again = await client.post(f"/jobs/{job_id}/retry", headers=HEADERS)
     assert again.status_code == 409
     assert again.json()["status"] == "error"
     assert again.json()["code"] == "job_not_failed"
 
-    tags = [event.get("tags", {}) for event in fake_sentry.events]
+    tags = [event.get("tags", {}) for event in fake_sentry.exceptions]
     assert {"job_id": job_id, "job_name": "tests.fail_until_released", "job_attempt": 2} in [
         {k: t.get(k) for k in ("job_id", "job_name", "job_attempt")} for t in tags
     ]
+
+
+async def _dead_letters_are(redis: Redis, count: int) -> bool:
+    return bool(await redis.zcard("dramatiq:default.XQ") == count)
 
 
 async def test_a_canceled_scheduled_job_never_runs(

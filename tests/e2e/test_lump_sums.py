@@ -95,6 +95,21 @@ async def test_a_lump_sum_is_paid_at_once_in_the_frontends_shape(
     assert missing_days.status_code == 201, missing_days.text
     assert missing_days.json()["half_days"] == 0  # a number, never null
 
+    staff = await scalar(
+        sessions, "SELECT array_agg(data->>'what') FROM messages WHERE kind = 'staff_payment_processed'"
+    )
+    assert staff == ["Lump sum", "Lump sum"]  # one notice per lump sum paid
+    # Both histories show the lump sum with the days and half days it was for.
+    family_history = await programme_client.get("/family/payments", headers=home.family_headers)
+    provider_history = await programme_client.get("/provider/payments", headers=home.provider_headers)
+    for history in (family_history, provider_history):
+        assert history.status_code == 200, history.text
+        shown = sorted((p["lump_sum"] for p in history.json()["payments"]), key=lambda x: x["amount_cents"])
+        assert shown == [
+            {"days": 1, "half_days": 0, "amount_cents": 100},
+            {"days": 3, "half_days": 2, "amount_cents": 25_000},
+        ]
+
     view = await month_view(programme_client, home)
     assert view["remaining_unpaid_cents"] == JANUARY_CENTS - 25_100
     assert view["remaining_unselected_cents"] == JANUARY_CENTS - 25_100

@@ -87,6 +87,12 @@ async def test_only_a_failed_message_is_resent(
         a=f"[{invitation_id}]",
     )
     assert jobs == [(2,)]  # onboarding's job, and the resend's
+    audited = await _sql(
+        settings,
+        "SELECT actor, action, before->>'status', after->>'status' FROM audit_log"
+        " WHERE record_type = 'message'",
+    )
+    assert audited == [("admin-api:api-key", "message.resent", "failed", "pending")]  # not the refused one
 
 
 async def test_unknown_messages_and_callers_without_a_key_are_refused(programme_client: Client) -> None:

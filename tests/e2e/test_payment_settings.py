@@ -325,6 +325,7 @@ async def test_who_may_call_the_payment_settings_routes(
     assert mine["card_id"] not in str(theirs)
 
 
+@pytest.mark.books_unchecked("the wallets are on the fake Chek server, not the sandbox the check asks")
 async def test_concurrent_set_ups_create_one_card_at_chek(
     settings: Settings, minter: TokenMinter, fake_clerk: FakeClerk, clock: FixedClock
 ) -> None:
@@ -352,6 +353,7 @@ async def test_concurrent_set_ups_create_one_card_at_chek(
     assert await count(settings.require_database_url(), "SELECT count(*) FROM provider_payment_settings") == 1
 
 
+@pytest.mark.books_unchecked("the wallets are on the fake Chek server, not the sandbox the check asks")
 async def test_a_gateway_outage_during_set_up_is_a_503_and_changes_nothing(
     settings: Settings, minter: TokenMinter, fake_clerk: FakeClerk, clock: FixedClock
 ) -> None:
@@ -371,6 +373,7 @@ async def test_a_gateway_outage_during_set_up_is_a_503_and_changes_nothing(
             assert (await _set_up(client, home))["already_exists"] is False
 
 
+@pytest.mark.books_unchecked("the wallets are on the fake Chek server, not the sandbox the check asks")
 async def test_a_refresh_against_chek_brings_a_linked_bank_to_the_settings(
     settings: Settings, minter: TokenMinter, fake_clerk: FakeClerk, clock: FixedClock
 ) -> None:

@@ -29,10 +29,11 @@ FAMILY_PAGE_STATEMENTS = 3
 # A page of providers, their links.
 PROVIDER_PAGE_STATEMENTS = 2
 # The account lookup, the family's children, the selected child's providers, then money's: the family's
-# payment settings, its wallet's ledger balance and the providers' payment settings.
-FAMILY_HOME_STATEMENTS = 6
-# The account lookup, the provider, its children, its rates, its payment settings.
-PROVIDER_HOME_STATEMENTS = 5
+# payment settings, its wallet's ledger balance and the providers' payment settings; then the children's
+# open attendance records.
+FAMILY_HOME_STATEMENTS = 7
+# The account lookup, the provider, its children, its rates, its payment settings, its due attendance.
+PROVIDER_HOME_STATEMENTS = 6
 
 
 def _connections(client: Client) -> tuple[AsyncEngine, RawPool]:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import sentry_sdk
@@ -19,47 +14,13 @@ from entrypoints.http.app import create_app
 from entrypoints.http.errors import is_expected
 from entrypoints.settings import Settings
 from tests.conftest import TEST_API_KEY
-
-
-class FakeSentry(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _EnvelopeHandler)
-        self.events: list[dict[str, Any]] = []  # Sentry's JSON events
-
-    @property
-    def dsn(self) -> str:
-        return f"http://publickey@127.0.0.1:{self.server_address[1]}/1"
-
-    def exception_types(self) -> list[str]:
-        return [
-            value["type"] for event in self.events for value in event.get("exception", {}).get("values", [])
-        ]
-
-
-class _EnvelopeHandler(BaseHTTPRequestHandler):
-    server: FakeSentry
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        for line in body.splitlines():
-            item = json.loads(line) if line.startswith(b"{") else None
-            if isinstance(item, dict) and "exception" in item:
-                self.server.events.append(item)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
+from tests.fake_sentry import FakeSentry, running_fake_sentry
 
 
 @pytest.fixture
 def fake_sentry() -> Iterator[FakeSentry]:
-    server = FakeSentry()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
+    with running_fake_sentry() as server:
+        yield server
     sentry_sdk.get_client().close()
     sentry_sdk.init()  # back to a disabled client for the rest of the run
 
@@ -86,10 +47,10 @@ async def test_a_fault_reaches_sentry_and_expected_errors_do_not(
         assert (await client.get("/sentry-test")).status_code == 401
         assert (await client.get("/sentry-test", headers={"X-API-Key": TEST_API_KEY})).status_code == 500
     sentry_sdk.flush(timeout=5)
-    _wait_for(lambda: fake_sentry.events)
+    _wait_for(lambda: fake_sentry.exceptions)
     assert fake_sentry.exception_types() == ["SentryTestError"]
-    assert fake_sentry.events[0]["environment"] == "testing"
-    assert fake_sentry.events[0]["release"] == "test-1.0"
+    assert fake_sentry.exceptions[0]["environment"] == "testing"
+    assert fake_sentry.exceptions[0]["release"] == "test-1.0"
 
 
 async def test_with_sentry_on_bad_bodies_are_still_4xx_and_never_read_before_sign_in(

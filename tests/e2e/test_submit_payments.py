@@ -136,6 +136,13 @@ async def test_submit_pays_the_days_once_and_freezes_them(
         i=body["intent_id"],
     )
     assert told == ["pat.pay@x.org"]
+    staff = await scalar(
+        sessions,
+        "SELECT array_agg(data->>'what') FROM messages"
+        " WHERE kind = 'staff_payment_processed' AND about_id = :i",
+        i=body["intent_id"],
+    )
+    assert staff == ["Care days"]
 
 
 async def test_twenty_concurrent_submits_pay_once(
@@ -158,6 +165,7 @@ async def test_twenty_concurrent_submits_pay_once(
     assert await scalar(sessions, "SELECT count(*) FROM payment_intents") == 1
     assert await scalar(sessions, "SELECT count(*) FROM payments") == 1
     assert await scalar(sessions, "SELECT count(*) FROM messages WHERE kind = 'payment_received'") == 1
+    assert await scalar(sessions, "SELECT count(*) FROM messages WHERE kind = 'staff_payment_processed'") == 1
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]
     assert await scalar(
         sessions, "SELECT paid_cents FROM month_allocations WHERE id = :a", a=home.allocation_id
@@ -455,6 +463,10 @@ async def test_operators_list_intents_by_status_read_their_attempts_and_retry_th
     ]
     again = await programme_client.post(f"/admin/payment-intents/{intent_id}/retry", headers=OPERATOR)
     assert (again.status_code, again.json()["code"]) == (409, "payment_intent_not_retryable")
+    audited = "SELECT actor FROM audit_log WHERE action = 'payment_intent.retried' AND record_id = :id"
+    assert (
+        await scalar(sessions, audited, id=intent_id) == "admin-api:api-key"
+    )  # once: the 409 changed nothing
     missing = await programme_client.get(f"/admin/payment-intents/{NO_ID}", headers=OPERATOR)
     assert missing.status_code == 404
     assert await _operations(sandbox) == ["transfer_to_provider", "pay_out_by_card"]

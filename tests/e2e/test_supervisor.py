@@ -93,3 +93,37 @@ def _run_until_gave_up(supervisor: Supervisor, stopping: threading.Event) -> Non
         supervisor.run(stopping)
     except GaveUp:
         stopping.set()
+
+
+class _UnrestartableServer:
+    """An embedded server that dies and will not come back (its data directory gone, say)."""
+
+    url = "redis://127.0.0.1:1/0"
+
+    def __init__(self) -> None:
+        self.starts = 0
+
+    def running(self) -> bool:
+        return False
+
+    def start(self) -> str:
+        self.starts += 1
+        raise RuntimeError("redis-server exited at once\nsecond line of its output")
+
+    def stop(self) -> None:
+        pass
+
+
+def test_an_embedded_server_that_cannot_restart_makes_the_supervisor_say_so_in_one_line() -> None:
+    said: list[str] = []
+    server = _UnrestartableServer()
+    supervisor = Supervisor(said.append, FAST, poll_seconds=0.01)
+    supervisor.watch_server("Redis", server)
+    with pytest.raises(GaveUp, match=r"^Redis died 4 times in a row within 5s of starting; stopping") as gave:
+        supervisor.run(threading.Event())
+    assert "\n" not in str(gave.value)
+    assert said[0] == "embedded Redis died; restarting it in 0s"
+    tries = [line for line in said if line.startswith("embedded Redis did not restart")]
+    assert len(tries) == 2  # the death and three failed starts make four quick deaths: the last gives up
+    assert all("(redis-server exited at once)" in line for line in tries)  # its first line only
+    assert server.starts == len(tries) + 1  # the last failed start is the one that gave up

@@ -11,9 +11,9 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.jobs.async_sender import AsyncJobSender
 from adapters.jobs.dispatch_store import JobDispatchStore, OutgoingJob
 from adapters.jobs.leader import LeaderLock
-from adapters.jobs.messages import QueueInspector
 from adapters.jobs.records import JobRecords
 from adapters.jobs.relay import Relay
 from adapters.jobs.scheduler import JobScheduler
@@ -69,7 +69,12 @@ async def test_the_relay_resends_only_messages_missing_from_redis(
     await redis.hdel("dramatiq:default.msgs", lost)  # as if Redis never got it
     await redis.lrem("dramatiq:default", 0, lost)
     resent: list[OutgoingJob] = []
-    relay = Relay(store, QueueInspector(jobs.broker), lambda batch: resent.extend(batch))
+
+    async def resend(batch: Sequence[OutgoingJob]) -> int:
+        resent.extend(batch)
+        return len(batch)
+
+    relay = Relay(store, AsyncJobSender(redis, timeout=10).holds, resend)
     assert await relay.run_once(timedelta(seconds=-1)) == 1
     assert [job.id for job in resent] == [lost]
     assert (await JobRecords(sessions).get(sent)).status == "queued"
@@ -77,7 +82,7 @@ async def test_the_relay_resends_only_messages_missing_from_redis(
 
 
 async def test_many_jobs_due_at_the_same_instant_are_claimed_together(
-    database_url: str, engine: AsyncEngine, jobs: JobRuntime
+    database_url: str, engine: AsyncEngine, jobs: JobRuntime, redis: Redis
 ) -> None:
     claims: list[int] = []
 
@@ -91,17 +96,23 @@ async def test_many_jobs_due_at_the_same_instant_are_claimed_together(
     sent: list[OutgoingJob] = []
     all_sent = asyncio.Event()
 
-    def send_many(batch: Sequence[OutgoingJob]) -> None:
+    async def send_many(batch: Sequence[OutgoingJob]) -> int:
         sent.extend(batch)
         if len(sent) >= len(ids):
             all_sent.set()
+        return len(batch)
 
     # The relay re-sends claimed jobs it cannot find in Redis, and this test's sender never puts them
     # there: on a slow machine the relay's turn comes before the test ends. Its sends are kept apart,
     # so what is asserted is only what the timer claimed and sent.
     resent: list[OutgoingJob] = []
+
+    async def resend(batch: Sequence[OutgoingJob]) -> int:
+        resent.extend(batch)
+        return len(batch)
+
     scheduler = JobScheduler(
-        store=store, send_many=send_many, relay=Relay(store, QueueInspector(jobs.broker), resent.extend),
+        store=store, send_many=send_many, relay=Relay(store, AsyncJobSender(redis, timeout=10).holds, resend),
         queue_of=job_manager.queue_of, declared=[], timezone="UTC",
     )  # fmt: skip
     # Every row is written before the scheduler starts, so however slow the writes are, it finds all 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.audit import AuditLog
 from domain.identity.ports import AccountRepository, IdentityDirectory, SignInAccounts, WebhookLedger
 from domain.money.ports import Ledger
 from domain.notifications.ports import (
@@ -46,6 +47,7 @@ def test_the_shared_and_programme_fakes_are_their_ports() -> None:
     events: AllocationEventPublisher = uow.allocation_events
     jobs: TransactionJobs = uow.jobs
     notifier: NotifierPort = uow.notifier
+    audit: AuditLog = uow.audit
     clock: Clock = FixedClock(datetime(2025, 1, 1, tzinfo=UTC))
     probe: DependencyProbe = FakeProbe("database")
     queue: JobQueue = FakeJobQueue()
@@ -53,7 +55,7 @@ def test_the_shared_and_programme_fakes_are_their_ports() -> None:
         fake is not None
         for fake in (unit_of_work, families, children, providers, links, rates, allocations, care_days)
     )
-    assert all(fake is not None for fake in (events, jobs, notifier, clock, probe, queue))
+    assert all(fake is not None for fake in (events, jobs, notifier, audit, clock, probe, queue))
 
 
 def test_the_identity_fakes_are_their_ports() -> None:

@@ -162,3 +162,27 @@ def test_job_max_backoff_seconds_caps_every_job_s_retry_backoff(manager: JobMana
     assert (options["min_backoff"], options["max_backoff"]) == (1_000, 1_000)
     options = uncapped.get_actor("slow_retries").options
     assert (options["min_backoff"], options["max_backoff"]) == (30_000, 3_600_000)
+
+
+async def test_the_awaitable_variants_check_the_same_way_and_reach_the_queue(
+    manager: JobManager, queue: FakeJobQueue
+) -> None:
+    @manager.job(name="greet")
+    def greet(name: str) -> None: ...
+
+    assert await greet.adelay("world") == "job-1"
+    assert await greet.adelay_in(timedelta(minutes=5), "later") == "later-1"
+    assert await greet.adelay_at(datetime(2030, 1, 1, tzinfo=UTC), "then") == "later-2"
+    assert await greet.aschedule_cron("0 0 * * *", "daily") == "schedule-1"
+    assert queue.enqueued == [("greet", ("world",), {})]
+    later = [(name, args) for _, name, args, _ in queue.enqueued_at]
+    assert later == [("greet", ("later",)), ("greet", ("then",))]
+    with pytest.raises(JobArgumentsError):
+        await greet.adelay(object())  # type: ignore[arg-type]
+    with pytest.raises(JobArgumentsError):
+        await greet.adelay("a", "b")  # type: ignore[call-arg]
+    with pytest.raises(JobArgumentsError):
+        await greet.adelay_in(5, "x")  # type: ignore[arg-type]
+    with pytest.raises(JobArgumentsError):
+        await greet.adelay_at(datetime(2030, 1, 1), "naive")
+    assert len(queue.enqueued) == 1

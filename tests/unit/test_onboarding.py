@@ -60,6 +60,21 @@ async def _family(
     )
 
 
+async def _provider(
+    uow: FakeProgrammeUnitOfWork,
+    accounts: FakeAccounts,
+    directory: FakeDirectory,
+    jobs: FakeJobQueue,
+    provider_id: str = "prov",
+    rules: ProgrammeRules | None = None,
+) -> Onboarded:
+    calendar = BusinessCalendar(FixedClock(WEDNESDAY), "America/Denver")
+    return await onboard_provider(
+        uow, accounts, directory, jobs, calendar, rules or ProgrammeRules(),
+        clerk_user_id=USER, provider_id=provider_id,
+    )  # fmt: skip
+
+
 async def test_a_family_account_is_created_linked_and_mirrored(
     uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
 ) -> None:
@@ -131,9 +146,7 @@ async def test_the_directory_job_is_asked_for_even_when_the_immediate_write_work
     assert done.directory_synced is True
     assert jobs.enqueued == [("identity.sync_directory", (USER,), {})]
     provider_jobs = FakeJobQueue()
-    await onboard_provider(
-        uow, FakeAccounts(), FakeDirectory(), provider_jobs, clerk_user_id=USER, provider_id="prov"
-    )
+    await _provider(uow, FakeAccounts(), FakeDirectory(), provider_jobs, provider_id="prov")
     assert provider_jobs.enqueued == [("identity.sync_directory", (USER,), {})]
 
 
@@ -154,16 +167,12 @@ async def test_unknown_records_and_malformed_user_ids_are_refused(
     with pytest.raises(RuleRefused):
         await _family(uow, FakeAccounts(), FakeDirectory(), calendar, user="not-a-clerk-id")
     with pytest.raises(ProviderNotFound):
-        await onboard_provider(
-            uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="nope"
-        )
+        await _provider(uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), provider_id="nope")
 
 
 async def test_a_provider_is_linked_without_allocations(uow: FakeProgrammeUnitOfWork) -> None:
     accounts, directory = FakeAccounts(), FakeDirectory()
-    done = await onboard_provider(
-        uow, accounts, directory, FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
-    )
+    done = await _provider(uow, accounts, directory, FakeJobQueue(), provider_id="prov")
     assert (done.account.roles, done.account.provider_id) == (frozenset({Role.PROVIDER}), "prov")
     assert directory.metadata[USER]["types"] == ["provider"]
     assert uow.state.allocations == {}
@@ -194,9 +203,7 @@ async def test_onboarding_asks_for_the_wallet_in_its_own_transaction(
     uow: FakeProgrammeUnitOfWork, calendar: BusinessCalendar
 ) -> None:
     await _family(uow, FakeAccounts(), FakeDirectory(), calendar)
-    await onboard_provider(
-        uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
-    )
+    await _provider(uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), provider_id="prov")
     wallet_jobs = [(name, args) for kind, name, _, args, _ in uow.state.jobs if name.startswith("money.")]
     assert wallet_jobs == [("money.open_family_wallet", ("fam",)), ("money.open_provider_wallet", ("prov",))]
 
@@ -270,9 +277,7 @@ async def test_a_provider_is_invited_in_its_preferred_language(uow: FakeProgramm
     uow.state.providers["prov"] = replace(
         provider, email="care@example.org", first_name="Rosa", preferred_language=Language.ARABIC
     )
-    done = await onboard_provider(
-        uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), clerk_user_id=USER, provider_id="prov"
-    )
+    done = await _provider(uow, FakeAccounts(), FakeDirectory(), FakeJobQueue(), provider_id="prov")
     invitation = next(m for m in uow.notifier.sent() if m.kind is MessageKind.PORTAL_INVITATION)
     assert invitation.recipient == Recipient("care@example.org", Language.ARABIC, "Rosa")
     assert invitation.data["role"] == "provider"

@@ -27,7 +27,12 @@ def test_defaults_are_for_development(tmp_path: Path) -> None:
 
 def test_programme_rules_are_read(tmp_path: Path) -> None:
     settings = load_settings(
-        {"MAX_CHILDREN_PER_PROVIDER": "3", "MAX_ALLOCATION_CENTS": "90000", "PROGRAM_END_DATE": "2026-07-01"},
+        {
+            "MAX_CHILDREN_PER_PROVIDER": "3",
+            "MAX_ALLOCATION_CENTS": "90000",
+            "PROGRAM_END_DATE": "2026-07-01",
+            "ATTENDANCE_CUTOFF_DATE": "2026-07-07",
+        },
         env_file=tmp_path / ".env",
     )
     assert (settings.max_children_per_provider, settings.max_allocation_cents) == (3, 90_000)
@@ -35,6 +40,7 @@ def test_programme_rules_are_read(tmp_path: Path) -> None:
     rules = settings.programme_rules()
     assert (rules.max_children_per_provider, rules.max_allocation_cents) == (3, 90_000)
     assert rules.program_end_date == date(2026, 7, 1)
+    assert rules.attendance_cutoff_date == date(2026, 7, 7)
 
 
 def test_values_are_parsed_and_typed(tmp_path: Path) -> None:
@@ -84,6 +90,7 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("MAX_ALLOCATION_CENTS", "1400.00", "positive whole number"),
         ("PROGRAM_END_DATE", "20260701", "YYYY-MM-DD"),
         ("PROGRAM_END_DATE", "2026-02-30", "YYYY-MM-DD"),
+        ("ATTENDANCE_CUTOFF_DATE", "2026-7-7", "YYYY-MM-DD"),
     ],
 )
 def test_a_malformed_value_names_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
@@ -333,3 +340,11 @@ def test_message_providers_with_their_keys_load_and_keep_the_keys_hidden(tmp_pat
         assert secret not in shown
     assert settings.redacted()["TWILIO_AUTH_TOKEN"] == "(set, hidden)"
     assert load_settings({}, env_file=tmp_path / ".env").sms_provider == "none"
+
+
+def test_the_database_connect_timeout_is_a_setting(tmp_path: Path) -> None:
+    assert load_settings({}, env_file=tmp_path / ".env").database_connect_timeout_seconds == 5
+    chosen = load_settings({"DATABASE_CONNECT_TIMEOUT_SECONDS": "30"}, env_file=tmp_path / ".env")
+    assert chosen.database_connect_timeout_seconds == 30
+    with pytest.raises(SettingsError, match=r"^DATABASE_CONNECT_TIMEOUT_SECONDS: "):
+        load_settings({"DATABASE_CONNECT_TIMEOUT_SECONDS": "0"}, env_file=tmp_path / ".env")

@@ -56,7 +56,8 @@ ALLOCATIONS_STATEMENT = text(
         WHERE family_to_provider_transfer_id IS NOT NULL GROUP BY allocation_id
     ),
     lump_sums_recorded AS (
-        SELECT allocation_id, sum(amount_cents) AS cents FROM lump_sums GROUP BY allocation_id
+        SELECT allocation_id, sum(amount_cents) AS cents FROM lump_sums
+        WHERE cancelled_at IS NULL GROUP BY allocation_id
     )
     SELECT a.id, coalesce(f.family_id, c.family_id) AS family_id, a.allocation_cents,
            a.reclaimed_cents AS reclaimed_shown_cents, f.status AS funding_status,

@@ -1,8 +1,8 @@
 """Payment history on plain asyncpg: two fixed statements per page, whatever the number of payments.
 
 The first lists the intents (newest first) with their provider, child, allocation month and payment;
-the second every care day those intents claimed. Lump-sum intents are listed with their amount; their
-days and half days are 0 until the lump-sum table exists to read them from (one more fixed statement).
+the second every care day those intents claimed. A lump-sum intent's days and half days come with it in
+the first (its one claim, joined to the lump sum), so a page stays two statements.
 """
 
 from __future__ import annotations
@@ -22,13 +22,19 @@ from domain.programme.care_days import CareDayType
 _INTENTS = (
     "SELECT i.id, i.kind, i.status, i.amount_cents, i.created_at, i.payment_method,"
     " i.provider_id, p.name AS provider_name, i.child_id, c.first_name, c.last_name, a.month,"
-    " pay.id AS payment_id, pay.created_at AS paid_at, pay.payment_method AS paid_by"
+    " pay.id AS payment_id, pay.created_at AS paid_at, pay.payment_method AS paid_by,"
+    " ls.days AS lump_sum_days, ls.half_days AS lump_sum_half_days"
     " FROM payment_intents i"
     " JOIN providers p ON p.id = i.provider_id"
     " JOIN children c ON c.id = i.child_id"
     " JOIN month_allocations a ON a.id = i.allocation_id"
     " LEFT JOIN payments pay ON pay.intent_id = i.id"
-    " WHERE i.{owner} = $1 ORDER BY coalesce(pay.created_at, i.created_at) DESC, i.id DESC LIMIT $2"
+    # A lump-sum intent has exactly one claim (UNIQUE lump_sum_id); a care-days intent none with a lump sum.
+    " LEFT JOIN payment_intent_items li ON li.intent_id = i.id AND li.lump_sum_id IS NOT NULL"
+    " LEFT JOIN lump_sums ls ON ls.id = li.lump_sum_id"
+    # A cancelled intent moved nothing and its days were released (they may be in a newer intent): hidden.
+    " WHERE i.{owner} = $1 AND i.status <> 'cancelled'"
+    " ORDER BY coalesce(pay.created_at, i.created_at) DESC, i.id DESC LIMIT $2"
 )
 FAMILY_STATEMENT = _INTENTS.format(owner="family_id")
 PROVIDER_STATEMENT = _INTENTS.format(owner="provider_id")
@@ -67,10 +73,14 @@ def _lines(intents: Sequence[asyncpg.Record], days: Sequence[asyncpg.Record]) ->
                 month=row["month"],
                 payment_method=None if method is None else PaymentMethod(method),
                 care_days=tuple(by_intent.get(row["id"], ())),
-                lump_sum=PaidLumpSum(0, 0, row["amount_cents"]) if kind is PaymentKind.LUMP_SUM else None,
+                lump_sum=_lump_sum(row) if kind is PaymentKind.LUMP_SUM else None,
             )
         )
     return lines
+
+
+def _lump_sum(row: asyncpg.Record) -> PaidLumpSum:
+    return PaidLumpSum(row["lump_sum_days"] or 0, row["lump_sum_half_days"] or 0, row["amount_cents"])
 
 
 class RawPaymentHistoryReads:

@@ -3,10 +3,11 @@ claims it, UNIQUE ``payment_intent_items.lump_sum_id``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.base import IdentityAuditBase
-from advanced_alchemy.types import GUID
+from advanced_alchemy.types import GUID, DateTimeUTC
 from advanced_alchemy.types.identity import BigIntIdentity
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,3 +32,5 @@ class LumpSumRow(IdentityAuditBase):
     amount_cents: Mapped[int] = mapped_column(Integer)
     days: Mapped[int] = mapped_column(Integer)
     half_days: Mapped[int] = mapped_column(Integer)
+    # Set when an operator cancelled its failed payment: it no longer counts in lump_sum_cents.
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

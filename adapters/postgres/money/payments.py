@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.postgres.ids import parse_id
+from adapters.postgres.money.lump_sum_rows import LumpSumRow
 from adapters.postgres.money.rows import PaymentAttemptRow, PaymentIntentItemRow, PaymentIntentRow, PaymentRow
 from adapters.postgres.programme.rows import CareDayRow, MonthAllocationRow
 from domain.money.errors import ItemsAlreadyClaimed
@@ -34,6 +35,8 @@ from domain.money.payments import (
 )
 from domain.money.wallets import PaymentMethod
 
+# Intents that hold no money back: paid (moved), cancelled (released, never moved).
+SETTLED_STATUSES = (IntentStatus.PAID.value, IntentStatus.CANCELLED.value)
 CLAIM_CONSTRAINTS = frozenset({"uq_payment_intent_items_care_day_id", "uq_payment_intent_items_lump_sum_id"})
 
 
@@ -65,6 +68,7 @@ def intent_from_row(row: PaymentIntentRow, items: Sequence[PaymentIntentItemRow]
         payout_transfer_id=row.payout_transfer_id,
         payment_method=_method(row.payment_method),
         paid_at=row.paid_at,
+        cancelled_at=row.cancelled_at,
     )
 
 
@@ -113,6 +117,7 @@ def _progress(intent: PaymentIntent) -> dict[str, Any]:
         "payout_transfer_id": intent.payout_transfer_id,
         "payment_method": None if intent.payment_method is None else intent.payment_method.value,
         "paid_at": intent.paid_at,
+        "cancelled_at": intent.cancelled_at,
         "updated_at": intent.updated_at,
     }
 
@@ -213,6 +218,33 @@ class PostgresPayments:
             update(PaymentIntentRow).where(PaymentIntentRow.id == UUID(intent.id)).values(**_progress(intent))
         )
 
+    async def release(self, intent: PaymentIntent, at: datetime) -> None:
+        key = UUID(intent.id)
+        await self._session.execute(
+            update(PaymentIntentItemRow)
+            .where(PaymentIntentItemRow.intent_id == key, PaymentIntentItemRow.released_at.is_(None))
+            .values(released_at=at)
+        )
+        if intent.care_day_ids:
+            await self._session.execute(
+                update(CareDayRow)
+                .where(CareDayRow.id.in_(intent.care_day_ids), CareDayRow.payment_id.is_(None))
+                .values(last_submitted_at=None, payment_distribution_requested=False, updated_at=at)
+            )
+        if intent.lump_sum_ids:
+            cancelled = (
+                update(LumpSumRow)
+                .where(LumpSumRow.id.in_(intent.lump_sum_ids), LumpSumRow.cancelled_at.is_(None))
+                .values(cancelled_at=at, updated_at=at)
+                .returning(LumpSumRow.amount_cents)
+            )
+            cents = sum((await self._session.execute(cancelled)).scalars())
+            await self._session.execute(
+                update(MonthAllocationRow)
+                .where(MonthAllocationRow.id == intent.allocation_id)
+                .values(lump_sum_cents=MonthAllocationRow.lump_sum_cents - cents)
+            )
+
     async def add_attempt(self, attempt: PaymentAttempt) -> PaymentAttempt:
         new_id = await self._session.scalar(
             insert(PaymentAttemptRow)
@@ -305,7 +337,8 @@ class PostgresPayments:
     async def unpaid_claimed_cents(self, allocation_id: int) -> int:
         total = await self._session.scalar(
             select(func.coalesce(func.sum(PaymentIntentRow.amount_cents), 0)).where(
-                PaymentIntentRow.allocation_id == allocation_id, PaymentIntentRow.status != "paid"
+                PaymentIntentRow.allocation_id == allocation_id,
+                PaymentIntentRow.status.not_in(SETTLED_STATUSES),
             )
         )
         return int(total or 0)
@@ -317,7 +350,7 @@ class PostgresPayments:
         total = await self._session.scalar(
             select(func.coalesce(func.sum(PaymentIntentRow.amount_cents), 0)).where(
                 PaymentIntentRow.family_id == key,
-                PaymentIntentRow.status != "paid",
+                PaymentIntentRow.status.not_in(SETTLED_STATUSES),
                 PaymentIntentRow.family_to_provider_transfer_id.is_(None),
             )
         )

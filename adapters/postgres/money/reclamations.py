@@ -17,13 +17,15 @@ from domain.money.reclamation import ReclaimCandidate, Reclamation, ReclamationS
 
 # The allocation less what was reclaimed and what its payment intents took or still hold: paid ones, and
 # unpaid ones too (retrying, or failed and waiting for an operator), whose claimed days still need the
-# money in the family's wallet. One expression for a single allocation and for the candidate sweep.
+# money in the family's wallet — but not cancelled ones (they moved nothing and released their days).
+# One expression for a single allocation and for the candidate sweep.
 UNPAID_REMAINDER = """
     a.allocation_cents - coalesce((
         SELECT sum(r.amount_cents) FROM fund_reclamations r
         WHERE r.allocation_id = a.id AND r.status = 'reclaimed'
     ), 0) - coalesce((
-        SELECT sum(i.amount_cents) FROM payment_intents i WHERE i.allocation_id = a.id
+        SELECT sum(i.amount_cents) FROM payment_intents i
+        WHERE i.allocation_id = a.id AND i.status <> 'cancelled'
     ), 0)
 """
 REMAINDER_STATEMENT = text(f"SELECT {UNPAID_REMAINDER} AS cents FROM month_allocations a WHERE a.id = :id")

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -242,6 +243,11 @@ class PaymentIntentRow(DefaultBase):
             " AND family_to_provider_transfer_id IS NOT NULL AND paid_at IS NOT NULL)",
             name="paid_has_transfers",
         ),
+        # A cancelled intent never moved money: the ledger has nothing to undo (migration 0017).
+        CheckConstraint(
+            "status <> 'cancelled' OR (cancelled_at IS NOT NULL AND family_to_provider_transfer_id IS NULL)",
+            name="cancelled_moved_nothing",
+        ),
         Index("ix_payment_intents_allocation_id", "allocation_id"),
         Index("ix_payment_intents_family_id_created_at", "family_id", "created_at"),
         Index("ix_payment_intents_provider_id_created_at", "provider_id", "created_at"),
@@ -266,18 +272,31 @@ class PaymentIntentRow(DefaultBase):
     payout_transfer_id: Mapped[str | None] = mapped_column(String(GATEWAY_ID), nullable=True)
     payment_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class PaymentIntentItemRow(DefaultBase):
-    """One claimed item. UNIQUE care_day_id and UNIQUE lump_sum_id are the claims: a care day or a lump
-    sum belongs to one intent at most, decided by the database (NULLs do not collide)."""
+    """One claimed item. UNIQUE care_day_id and UNIQUE lump_sum_id over the unreleased items are the
+    claims: a care day or a lump sum belongs to one live intent at most, decided by the database (NULLs do
+    not collide). An operator's cancel of a failed intent releases its items (``released_at``), so the
+    day can be claimed again."""
 
     __tablename__ = "payment_intent_items"
     __table_args__ = (
-        UniqueConstraint("care_day_id", name="uq_payment_intent_items_care_day_id"),
-        UniqueConstraint("lump_sum_id", name="uq_payment_intent_items_lump_sum_id"),
+        Index(
+            "uq_payment_intent_items_care_day_id",
+            "care_day_id",
+            unique=True,
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        Index(
+            "uq_payment_intent_items_lump_sum_id",
+            "lump_sum_id",
+            unique=True,
+            postgresql_where=text("released_at IS NULL"),
+        ),
         CheckConstraint("(care_day_id IS NULL) <> (lump_sum_id IS NULL)", name="one_item"),
         CheckConstraint("amount_cents > 0", name="amount_cents"),
     )
@@ -293,6 +312,7 @@ class PaymentIntentItemRow(DefaultBase):
         BigInteger, ForeignKey("lump_sums.id", ondelete="RESTRICT"), nullable=True
     )
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    released_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
 class PaymentAttemptRow(DefaultBase):

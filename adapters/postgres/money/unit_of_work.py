@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from adapters.postgres.attendance import PostgresAttendance
 from adapters.postgres.money.fundings import PostgresFundings
 from adapters.postgres.money.ledger import PostgresLedger
 from adapters.postgres.money.lump_sums import PostgresLumpSums
@@ -73,6 +74,11 @@ class SqlAlchemyMoneyUnitOfWork(SqlAlchemyProgrammeUnitOfWork):
     @property
     def payments(self) -> PostgresPayments:
         return self._open_money[3]
+
+    @property
+    def attendance(self) -> PostgresAttendance:
+        self._open_money  # noqa: B018  (raises when the unit of work is not open)
+        return PostgresAttendance(self.session)
 
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.postgres.audit import PostgresAuditLog
 from adapters.postgres.notifications.messages import PostgresMessages
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWorkJobs
 from domain.ports import JobQueue
@@ -21,11 +22,15 @@ class SqlAlchemyNotificationsUnitOfWork(SqlAlchemyUnitOfWork):
     ) -> None:
         super().__init__(session_factory)
         self._jobs = jobs
-        self._open: tuple[PostgresMessages, UnitOfWorkJobs] | None = None
+        self._open: tuple[PostgresMessages, UnitOfWorkJobs, PostgresAuditLog] | None = None
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self._open = (PostgresMessages(self.session), UnitOfWorkJobs(self, self._jobs))
+        self._open = (
+            PostgresMessages(self.session),
+            UnitOfWorkJobs(self, self._jobs),
+            PostgresAuditLog(self.session),
+        )
         return self
 
     async def __aexit__(
@@ -39,7 +44,7 @@ class SqlAlchemyNotificationsUnitOfWork(SqlAlchemyUnitOfWork):
         finally:
             self._open = None
 
-    def _parts(self) -> tuple[PostgresMessages, UnitOfWorkJobs]:
+    def _parts(self) -> tuple[PostgresMessages, UnitOfWorkJobs, PostgresAuditLog]:
         if self._open is None:
             raise RuntimeError("the unit of work is not open; use `async with uow:`")
         return self._open
@@ -51,6 +56,10 @@ class SqlAlchemyNotificationsUnitOfWork(SqlAlchemyUnitOfWork):
     @property
     def jobs(self) -> UnitOfWorkJobs:
         return self._parts()[1]
+
+    @property
+    def audit(self) -> PostgresAuditLog:
+        return self._parts()[2]
 
 
 if TYPE_CHECKING:

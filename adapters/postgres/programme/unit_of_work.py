@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.postgres.audit import PostgresAuditLog
 from adapters.postgres.notifications.messages import OutboxNotifier
 from adapters.postgres.programme.allocations import PostgresAllocations
 from adapters.postgres.programme.care_days import PostgresCareDays
@@ -34,6 +35,7 @@ class _Repositories:
     allocation_events: EnqueueingAllocationEventPublisher
     jobs: UnitOfWorkJobs
     notifier: OutboxNotifier
+    audit: PostgresAuditLog
 
 
 class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -68,6 +70,7 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
             allocation_events=EnqueueingAllocationEventPublisher(self, self._jobs),
             jobs=jobs,
             notifier=OutboxNotifier(session, jobs),
+            audit=PostgresAuditLog(session),
         )
         return self
 
@@ -127,6 +130,10 @@ class SqlAlchemyProgrammeUnitOfWork(SqlAlchemyUnitOfWork):
     @property
     def notifier(self) -> OutboxNotifier:
         return self._open.notifier
+
+    @property
+    def audit(self) -> PostgresAuditLog:
+        return self._open.audit
 
 
 if TYPE_CHECKING:

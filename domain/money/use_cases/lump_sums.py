@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from domain.attendance.block import check_attendance_entered
 from domain.money.errors import ProviderPaymentsNotEnabled
 from domain.money.lump_sums import (
     LumpSum,
@@ -82,6 +83,7 @@ async def create_lump_sum(
             raise ProviderNotLinked()
         if not provider.payment_enabled:
             raise ProviderPaymentsNotEnabled()
+        await check_attendance_entered(uow.attendance, calendar.today(), child.id, provider.id)
         check_month_open(allocation.month, calendar.today())
         days = await uow.care_days.list_for_allocation(allocation.id)
         check_fits_unselected(request.amount_cents, remaining_unselected_cents(allocation, days))

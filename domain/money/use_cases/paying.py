@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from domain.audit import AuditStamp, Snapshot
 from domain.errors import DomainError
 from domain.money.errors import (
     FamilyCannotPay,
@@ -36,11 +37,12 @@ from domain.money.errors import (
     NothingToPay,
     PaymentAboveMaximum,
     PaymentExceedsRemainder,
+    PaymentIntentNotCancellable,
     PaymentIntentNotFound,
     ProviderNotPayable,
 )
 from domain.money.ledger import Account
-from domain.money.payment_messages import payment_received
+from domain.money.payment_messages import payment_received, staff_payment_processed
 from domain.money.payments import (
     ABANDONED_AFTER,
     AttemptOutcome,
@@ -133,10 +135,12 @@ async def pay_intent(
     intent_id: str,
     *,
     operator: bool = False,
+    audit: AuditStamp | None = None,
 ) -> PaymentOutcome:
     """Pays the intent, resuming where its last try stopped. ``operator`` also retries a ``failed``
-    intent and one a live try seems to hold (an operator's ``payments retry``)."""
-    started = await _start_attempt(uow, clock, rules, intent_id, operator=operator)
+    intent and one a live try seems to hold (an operator's ``payments retry``). ``audit``: staff asked
+    for this try, written to the audit log in the transaction that opens the attempt."""
+    started = await _start_attempt(uow, clock, rules, intent_id, operator=operator, audit=audit)
     if isinstance(started, PaymentOutcome):
         return started
     intent, attempt = started
@@ -149,7 +153,13 @@ async def pay_intent(
 
 
 async def _start_attempt(
-    uow: MoneyUnitOfWork, clock: Clock, rules: PaymentRules, intent_id: str, *, operator: bool
+    uow: MoneyUnitOfWork,
+    clock: Clock,
+    rules: PaymentRules,
+    intent_id: str,
+    *,
+    operator: bool,
+    audit: AuditStamp | None = None,
 ) -> tuple[PaymentIntent, PaymentAttempt] | PaymentOutcome:
     now = clock.now()
     async with uow:
@@ -158,6 +168,8 @@ async def _start_attempt(
             raise PaymentIntentNotFound()
         if intent.status is IntentStatus.PAID:
             return PaymentOutcome(intent, await uow.payments.payment_of(intent.id), tried=False)
+        if intent.status is IntentStatus.CANCELLED:  # released by an operator: never tried again
+            return PaymentOutcome(intent, tried=False)
         live = intent.status is IntentStatus.PROCESSING and now - intent.updated_at < ABANDONED_AFTER
         if not operator and (intent.status is IntentStatus.FAILED or live):
             return PaymentOutcome(intent, tried=False)
@@ -174,9 +186,14 @@ async def _start_attempt(
             provider_gateway_user_id=provider.gateway_user_id if provider is not None else None,
             card_id=provider.card.id if provider is not None and provider.card is not None else None,
         )
-        intent = intent.started(now)
+        before, intent = intent, intent.started(now)
         await uow.payments.save(intent)
         attempt = await uow.payments.add_attempt(attempt)
+        if audit is not None:
+            entry = audit.entry(
+                "payment_intent.retried", "payment_intent", intent.id, _audited(before), _audited(intent)
+            )
+            await uow.audit.record(entry)
         problem: DomainError | None = None
         if attempt.family_gateway_user_id is None:
             problem = FamilyCannotPay()
@@ -187,6 +204,15 @@ async def _start_attempt(
         # Worth retrying: a provider's card or bank link can become active while the intent waits.
         return await _record_failure(uow, clock, rules, intent, attempt, problem, retryable=True)
     return intent, attempt
+
+
+def _audited(intent: PaymentIntent) -> Snapshot:
+    return {
+        "status": intent.status.value,
+        "attempts": intent.attempts,
+        "amount_cents": intent.amount_cents,
+        "last_error_code": intent.last_error_code,
+    }
 
 
 async def _move_to_provider(
@@ -256,7 +282,7 @@ async def _pay_out(
             created_at=now,
         )
         if await uow.payments.add_payment(payment):
-            await _tell_the_provider(uow, current, method)
+            await _tell_the_provider_and_staff(uow, current, method)
         paid = current.paid(method, transfer.transfer_id, now)
         await uow.payments.save(paid)
         await uow.payments.save_attempt(
@@ -271,17 +297,22 @@ async def _pay_out(
     return PaymentOutcome(paid, payment)
 
 
-async def _tell_the_provider(uow: MoneyUnitOfWork, intent: PaymentIntent, method: PaymentMethod) -> None:
-    """The provider's "you have been paid" email, in this transaction: it exists only if the payment does."""
+async def _tell_the_provider_and_staff(
+    uow: MoneyUnitOfWork, intent: PaymentIntent, method: PaymentMethod
+) -> None:
+    """The provider's "you have been paid" email and the staff's notice, in this transaction: they exist
+    only if the payment does."""
     provider = await uow.providers.get(intent.provider_id)
     child = await uow.children.get(intent.child_id)
     allocation = await uow.allocations.get(intent.allocation_id)
     if provider is None or child is None or allocation is None:
         return
     family = await uow.families.get(intent.family_id)
-    message = payment_received(intent, method, provider, child, family, allocation.month.isoformat()[:7])
+    month = allocation.month.isoformat()[:7]
+    message = payment_received(intent, method, provider, child, family, month)
     if message is not None:
         await uow.notifier.notify(message)
+    await uow.notifier.notify(staff_payment_processed(intent, method, provider, child, family, month))
 
 
 async def _locked(uow: MoneyUnitOfWork, intent_id: str) -> PaymentIntent:
@@ -371,6 +402,34 @@ async def retry_intents(
         if on_intent_done is not None:
             on_intent_done(done, len(intent_ids))
     return summary
+
+
+async def cancel_intent(
+    uow: MoneyUnitOfWork, clock: Clock, intent_id: str, *, audit: AuditStamp | None = None
+) -> PaymentIntent:
+    """An operator's cancel of a failed intent: its care days become payable again (the family can
+    submit them anew) or its lump sum leaves the allocation's ``lump_sum_cents`` (the family can pay a
+    new one). Under the intent's row lock, the same lock every try takes to start and to record a step,
+    so a cancel and a retry take turns: the cancel sees the retry's ``processing`` and refuses, or the
+    retry sees ``cancelled`` and does nothing. Only an intent that moved no money is cancelled (the
+    database refuses otherwise), so the ledger has nothing to undo and the books stay whole. ``audit``:
+    who asked, written to the audit log in the cancel's transaction."""
+    now = clock.now()
+    async with uow:
+        intent = await _locked(uow, intent_id)
+        refusal = intent.cancel_refusal()
+        if refusal is not None:
+            raise PaymentIntentNotCancellable(refusal, details={"status": intent.status.value})
+        cancelled = intent.cancelled(now)
+        await uow.payments.save(cancelled)
+        await uow.payments.release(cancelled, now)
+        if audit is not None:
+            entry = audit.entry(
+                "payment_intent.cancelled", "payment_intent", intent.id, _audited(intent), _audited(cancelled)
+            )
+            await uow.audit.record(entry)
+        await uow.commit()
+    return cancelled
 
 
 async def intents_by_status(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from domain.audit import AuditStamp, Snapshot
 from domain.money.errors import PaymentInstrumentMissing, ProviderPaymentsNotEnabled
 from domain.money.ports import MoneyUnitOfWork, PaymentGateway
 from domain.money.use_cases.jobs import SYNC_PROVIDER_WALLET
@@ -61,11 +62,18 @@ async def choose_payment_method(
 
 
 async def set_up_payment(
-    uow: MoneyUnitOfWork, gateway: PaymentGateway, clock: Clock, provider_id: str, method: PaymentMethod
+    uow: MoneyUnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock,
+    provider_id: str,
+    method: PaymentMethod,
+    *,
+    audit: AuditStamp | None = None,
 ) -> PaymentSetup:
     """Creates the provider's card, or invites them to link a bank account, and makes it their method.
     Idempotent: when the instrument exists already, nothing is asked of the gateway and nothing changes
-    (``already_exists``). Opens the provider's wallet first if onboarding's job has not yet."""
+    (``already_exists``). Opens the provider's wallet first if onboarding's job has not yet. ``audit``:
+    an operator asked, written to the audit log (``provider_payment_settings.set_up``) with the set-up."""
     async with uow:
         provider = await uow.providers.get(provider_id)
         if provider is None:
@@ -93,8 +101,27 @@ async def set_up_payment(
         ready = replace(ready, payment_method=method, payment_method_updated_at=clock.now(), last_error=None)
         await uow.payment_settings.save_provider(ready)
         await uow.jobs.enqueue(SYNC_PROVIDER_WALLET, provider_id)
+        if audit is not None:
+            entry = audit.entry(
+                "provider_payment_settings.set_up",
+                "provider_payment_settings",
+                provider_id,
+                settings_snapshot(current),
+                settings_snapshot(ready),
+            )
+            await uow.audit.record(entry)
         await uow.commit()
     return PaymentSetup(ready, method, already_exists=False, invite_sent_to=invite_sent_to)
+
+
+def settings_snapshot(settings: ProviderPaymentSettings) -> Snapshot:
+    """What the audit log keeps of how a provider is paid: the method and each instrument's status."""
+    return {
+        "payment_method": settings.payment_method.value if settings.payment_method else None,
+        "gateway_user_id": settings.gateway_user_id,
+        "card": f"{settings.card.id} ({settings.card.status})" if settings.card else None,
+        "ach": f"{settings.ach.id} ({settings.ach.status})" if settings.ach else None,
+    }
 
 
 def _missing(method: PaymentMethod) -> PaymentInstrumentMissing:

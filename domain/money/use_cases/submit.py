@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from domain.attendance.block import check_attendance_entered
 from domain.money.errors import NothingToPay, ProviderPaymentsNotEnabled
 from domain.money.payments import IntentItem, IntentStatus, PaymentIntent, PaymentKind, PaymentRules
 from domain.money.ports import MoneyUnitOfWork, PaymentGateway
@@ -89,6 +90,7 @@ async def submit_care_days(
             raise ProviderPaymentsNotEnabled()
         if not await uow.links.is_linked(provider.id, child.id):
             raise ProviderNotLinked()
+        await check_attendance_entered(uow.attendance, calendar.today(), child.id, provider.id)
         found = await uow.allocations.get_for_child_month(child.id, start)
         if found is None:
             raise AllocationNotFound()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from domain.audit import AuditStamp, Snapshot
 from domain.programme.actors import Actor, require_admin
 from domain.programme.config import ProgrammeRules
 from domain.programme.errors import ChildNotFound, ProviderAtCapacity, ProviderNotFound
-from domain.programme.families import Address
+from domain.programme.families import Address, address_text
 from domain.programme.ports import ProgrammeUnitOfWork
 from domain.programme.providers import Provider, ProviderType, has_free_place
 from domain.programme.records import UNSET, Unset, changed, new_reference_id
@@ -56,16 +57,29 @@ def _build_provider(provider_id: str, details: ProviderDetails) -> Provider:
     )
 
 
-async def save_provider(uow: ProgrammeUnitOfWork, actor: Actor, details: ProviderDetails) -> SavedProvider:
-    """Creates the provider, or updates the one with the same external_id, so a repeat never duplicates."""
+async def save_provider(
+    uow: ProgrammeUnitOfWork, actor: Actor, details: ProviderDetails, *, audit: AuditStamp | None = None
+) -> SavedProvider:
+    """Creates the provider, or updates the one with the same external_id, so a repeat never duplicates.
+
+    ``audit``: written to the audit log (``provider.created``, or ``provider.changed`` from what was
+    stored) in the push's own transaction."""
     require_admin(actor)
+    found: list[Provider] = []
 
     def provider(current: Provider | None) -> Provider:
+        found[:] = [] if current is None else [current]
         return _build_provider(new_reference_id() if current is None else current.id, details)
 
     external_id = optional_text("external_id", details.external_id)
     async with uow:
         stored, created = await store_by_external_id(uow.providers, external_id, provider)
+        if audit is not None:
+            before = None if created or not found else provider_snapshot(found[0])
+            after = provider_snapshot(stored)
+            if before != after:  # a repeated push that changed nothing writes no entry
+                action = "provider.created" if before is None else "provider.changed"
+                await uow.audit.record(audit.entry(action, "provider", stored.id, before, after))
         await uow.commit()
     return SavedProvider(provider=stored, created=created)
 
@@ -83,8 +97,14 @@ class ProviderChanges:
 
 
 async def update_provider(
-    uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str, changes: ProviderChanges
+    uow: ProgrammeUnitOfWork,
+    actor: Actor,
+    provider_id: str,
+    changes: ProviderChanges,
+    *,
+    audit: AuditStamp | None = None,
 ) -> Provider:
+    """``audit``: the change is written to the audit log in its own transaction (staff changes)."""
     require_admin(actor)
     async with uow:
         current = await uow.providers.get(provider_id)
@@ -104,12 +124,53 @@ async def update_provider(
             external_id=external_id,
         )
         await uow.providers.save(provider)
+        if audit is not None:
+            before, after = provider_snapshot(current), provider_snapshot(provider)
+            await uow.audit.record(audit.entry("provider.changed", "provider", provider.id, before, after))
         await uow.commit()
     return provider
 
 
+def provider_snapshot(provider: Provider) -> Snapshot:
+    """What the audit log keeps of a provider: the fields staff and pushes can change."""
+    return {
+        "name": provider.name,
+        "first_name": provider.first_name,
+        "last_name": provider.last_name,
+        "type": provider.type.value,
+        "email": provider.email,
+        "phone_number": provider.phone_number,
+        "status": provider.status.value,
+        "payment_enabled": provider.payment_enabled,
+        "preferred_language": provider.preferred_language.value,
+        "care_location": address_text(provider.care_location),
+        "link_id": provider.link_id,
+        "external_id": provider.external_id,
+    }
+
+
+async def _audit_link(
+    uow: ProgrammeUnitOfWork, audit: AuditStamp | None, provider_id: str, child_id: str, *, linked: bool
+) -> None:
+    if audit is not None:
+        entry = audit.entry(
+            "provider_child_link.linked" if linked else "provider_child_link.unlinked",
+            "provider_child_link",
+            f"{provider_id}:{child_id}",
+            {"linked": not linked},
+            {"linked": linked},
+        )
+        await uow.audit.record(entry)
+
+
 async def link_provider_to_child(
-    uow: ProgrammeUnitOfWork, rules: ProgrammeRules, actor: Actor, provider_id: str, child_id: str
+    uow: ProgrammeUnitOfWork,
+    rules: ProgrammeRules,
+    actor: Actor,
+    provider_id: str,
+    child_id: str,
+    *,
+    audit: AuditStamp | None = None,
 ) -> bool:
     """Links them (True), or does nothing when they already are (False): PUT is idempotent."""
     require_admin(actor)
@@ -125,12 +186,18 @@ async def link_provider_to_child(
         if not has_free_place(len(linked), rules.max_children_per_provider):
             raise ProviderAtCapacity(details={"max_children_per_provider": rules.max_children_per_provider})
         await uow.links.link(provider_id, child_id)
+        await _audit_link(uow, audit, provider_id, child_id, linked=True)
         await uow.commit()
     return True
 
 
 async def unlink_provider_from_child(
-    uow: ProgrammeUnitOfWork, actor: Actor, provider_id: str, child_id: str
+    uow: ProgrammeUnitOfWork,
+    actor: Actor,
+    provider_id: str,
+    child_id: str,
+    *,
+    audit: AuditStamp | None = None,
 ) -> bool:
     """Unlinks them (True), or does nothing when they were not linked (False). Rates and care days stay."""
     require_admin(actor)
@@ -142,6 +209,7 @@ async def unlink_provider_from_child(
         if not await uow.links.is_linked(provider_id, child_id):
             return False
         await uow.links.unlink(provider_id, child_id)
+        await _audit_link(uow, audit, provider_id, child_id, linked=False)
         await uow.commit()
     return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain.audit import AuditStamp, Snapshot
 from domain.notifications.messages import staff_payment_rate_set
 from domain.programme.actors import Actor
 from domain.programme.business_time import BusinessCalendar
@@ -27,9 +28,11 @@ async def set_payment_rate(
     child_id: str,
     half_day_rate_cents: int,
     full_day_rate_cents: int,
+    audit: AuditStamp | None = None,
 ) -> PaymentRate:
     """A provider sets its rates once; changing them afterwards is a staff decision. Staff hear of each
-    new rate by email (sent after the commit)."""
+    new rate by email (sent after the commit). ``audit``: staff are setting it, written to the audit log
+    (``payment_rate.created`` or ``payment_rate.changed``) in the same transaction."""
     if not (actor.is_admin or actor.is_provider(provider_id)):
         raise ProviderNotFound()
     half, full = validated_rates(half_day_rate_cents, full_day_rate_cents)
@@ -54,8 +57,24 @@ async def set_payment_rate(
             await uow.rates.save(rate)
         else:
             raise PaymentRateAlreadySet()
+        if audit is not None:
+            before = None if existing is None else rate_snapshot(existing)
+            action = "payment_rate.created" if existing is None else "payment_rate.changed"
+            await uow.audit.record(
+                audit.entry(action, "payment_rate", str(rate.id), before, rate_snapshot(rate))
+            )
         await uow.commit()
     return rate
+
+
+def rate_snapshot(rate: PaymentRate) -> Snapshot:
+    """What the audit log keeps of a payment rate: whose it is and what it charges."""
+    return {
+        "provider_id": rate.provider_id,
+        "child_id": rate.child_id,
+        "half_day_rate_cents": rate.half_day_rate_cents,
+        "full_day_rate_cents": rate.full_day_rate_cents,
+    }
 
 
 async def get_payment_rate(

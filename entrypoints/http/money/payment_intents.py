@@ -1,6 +1,7 @@
 """Payment intents for operators (API key or a signed-in admin): intents by status — ``failed`` ones wait
-for an operator — one intent with its attempts, and a retry by hand (the same as
-``cap-portal payments retry --intent ID``)."""
+for an operator — one intent with its attempts, a retry by hand (the same as
+``cap-portal payments retry --intent ID``) and the cancel of a failed one, which releases its care days or
+lump sum so the family can pay again (the same as ``cap-portal payments cancel INTENT_ID``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ import msgspec
 from litestar import get, post
 from litestar.params import FromPath, QueryParameter
 
+from domain.audit import AuditStamp, who
 from domain.money.errors import PaymentIntentNotRetryable
 from domain.money.payments import IntentStatus, PaymentAttempt, PaymentIntent
-from domain.money.use_cases.paying import intent_with_attempts, intents_by_status, pay_intent
+from domain.money.use_cases.paying import (
+    cancel_intent,
+    intent_with_attempts,
+    intents_by_status,
+    pay_intent,
+)
 from domain.programme.errors import InvalidField
 from entrypoints.http.auth import api_key_or_admin
+from entrypoints.http.auth import operator as operator_of
 from entrypoints.http.programme.actors import AnyRequest
 from entrypoints.http.programme.views import utc, utc_or_none
 from entrypoints.http.services import services_of
@@ -28,7 +36,7 @@ Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 class IntentJson(msgspec.Struct):
     id: str
     kind: str
-    status: str  # pending | processing | retrying | paid | failed (waits for an operator)
+    status: str  # pending | processing | retrying | paid | failed (waits for an operator) | cancelled
     family_id: str
     child_id: str
     provider_id: str
@@ -44,6 +52,7 @@ class IntentJson(msgspec.Struct):
     payout_transfer_id: str | None
     payment_method: str | None
     paid_at: datetime | None
+    cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -91,6 +100,7 @@ def intent_out(intent: PaymentIntent) -> IntentJson:
         payout_transfer_id=intent.payout_transfer_id,
         payment_method=None if intent.payment_method is None else intent.payment_method.value,
         paid_at=utc_or_none(intent.paid_at),
+        cancelled_at=utc_or_none(intent.cancelled_at),
         created_at=utc(intent.created_at),
         updated_at=utc(intent.updated_at),
     )
@@ -162,10 +172,30 @@ async def retry_payment_intent(request: AnyRequest, intent_id: FromPath[str]) ->
         services.payment_rules,
         intent_id,
         operator=True,
+        audit=AuditStamp(who("admin-api", operator_of(request)), services.clock.now()),
     )
     if not outcome.tried and outcome.intent.status is IntentStatus.PAID:
         raise PaymentIntentNotRetryable(details={"intent_id": intent_id})
+    if not outcome.tried and outcome.intent.status is IntentStatus.CANCELLED:
+        raise PaymentIntentNotRetryable("This payment intent is cancelled", details={"intent_id": intent_id})
     return intent_out(outcome.intent)
 
 
-ROUTES = [list_payment_intents, read_payment_intent, retry_payment_intent]
+@post(
+    "/admin/payment-intents/{intent_id:str}/cancel",
+    guards=[api_key_or_admin],
+    summary=(
+        "Cancel a failed payment intent that moved no money: its care days can be submitted again, its"
+        " lump sum no longer counts; 409 for any other intent"
+    ),
+    status_code=200,
+)
+async def cancel_payment_intent(request: AnyRequest, intent_id: FromPath[str]) -> IntentJson:
+    services = services_of(request)
+    audit = AuditStamp(who("admin-api", operator_of(request)), services.clock.now())
+    return intent_out(
+        await cancel_intent(services.money_unit_of_work(), services.clock, intent_id, audit=audit)
+    )
+
+
+ROUTES = [list_payment_intents, read_payment_intent, retry_payment_intent, cancel_payment_intent]

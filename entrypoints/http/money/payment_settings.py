@@ -17,6 +17,7 @@ import msgspec
 from litestar import get, post, put
 from litestar.params import FromPath, JSONBody
 
+from domain.audit import AuditStamp, who
 from domain.identity.model import Role
 from domain.money.use_cases import payment_settings as use_cases
 from domain.money.use_cases import refresh
@@ -173,10 +174,12 @@ async def choose_payment_method(request: AnyRequest, data: JSONBody[MethodChoice
     )
 
 
-async def _set_up(request: AnyRequest, provider_id: str, method: PaymentMethod) -> PaymentSetupJson:
+async def _set_up(
+    request: AnyRequest, provider_id: str, method: PaymentMethod, audit: AuditStamp | None = None
+) -> PaymentSetupJson:
     services = services_of(request)
     done = await use_cases.set_up_payment(
-        services.money_unit_of_work(), services.gateway, services.clock, provider_id, method
+        services.money_unit_of_work(), services.gateway, services.clock, provider_id, method, audit=audit
     )
     return setup_json(done)
 
@@ -200,7 +203,9 @@ async def initialize_my_payment(request: AnyRequest, data: JSONBody[PaymentSetup
 async def initialize_payment(
     request: AnyRequest, provider_id: FromPath[str], data: JSONBody[PaymentSetupRequest]
 ) -> PaymentSetupJson:
-    return await _set_up(request, provider_id, data.payment_method)
+    # An operator setting up someone else's payment is on the audit log (the provider's own is not staff's).
+    audit = AuditStamp(who("admin-api", "api-key"), services_of(request).clock.now())
+    return await _set_up(request, provider_id, data.payment_method, audit)
 
 
 ROUTES = [read_payment_settings, choose_payment_method, initialize_my_payment, initialize_payment]

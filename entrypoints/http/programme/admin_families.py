@@ -11,6 +11,7 @@ from litestar import Response, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from domain.audit import AuditStamp, who
 from domain.programme.use_cases import admin_reads, families
 from entrypoints.http.auth import api_key_or_admin, operator
 from entrypoints.http.params import Offset
@@ -42,7 +43,8 @@ async def save_family(request: AnyRequest, data: JSONBody[FamilyIn]) -> Response
     services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
     today = services.calendar.today()
-    saved = await families.save_family(uow, services.rules, actor, data.details(), today=today)
+    audit = AuditStamp(who("admin-api", operator(request)), services.clock.now())
+    saved = await families.save_family(uow, services.rules, actor, data.details(), today=today, audit=audit)
     logger.info(
         "family saved",
         extra={"by": operator(request), "family_id": saved.family.id, "was_created": saved.created},
@@ -80,7 +82,8 @@ async def change_family(
         link_id=kept(data.link_id),
         external_id=kept(data.external_id),
     )
-    await families.update_family(services.programme_unit_of_work(), actor, family_id, changes)
+    audit = AuditStamp(who("admin-api", operator(request)), services.clock.now())
+    await families.update_family(services.programme_unit_of_work(), actor, family_id, changes, audit=audit)
     logger.info("family changed", extra={"by": operator(request), "family_id": family_id})
     return family_record_out(await admin_reads.get_family(services.programme_reads(), actor, family_id))
 
@@ -97,8 +100,9 @@ async def change_child(request: AnyRequest, child_id: FromPath[str], data: JSONB
         prorated_allocation_cents=kept(data.prorated_allocation_cents),
         external_id=kept(data.external_id),
     )
+    audit = AuditStamp(who("admin-api", operator(request)), services.clock.now())
     child = await families.update_child(
-        services.programme_unit_of_work(), services.rules, actor, child_id, changes
+        services.programme_unit_of_work(), services.rules, actor, child_id, changes, audit=audit
     )
     logger.info("child changed", extra={"by": operator(request), "child_id": child_id})
     return child_out(child)

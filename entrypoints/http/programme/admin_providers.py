@@ -10,6 +10,7 @@ from litestar import Response, delete, get, patch, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from domain.audit import AuditStamp, who
 from domain.programme.use_cases import admin_reads, providers
 from entrypoints.http.auth import api_key_or_admin, operator
 from entrypoints.http.params import Offset
@@ -41,7 +42,9 @@ class LinkOut(msgspec.Struct):
 )
 async def save_provider(request: AnyRequest, data: JSONBody[ProviderIn]) -> Response[ProviderOut]:
     services, actor = services_of(request), await programme_actor(request)
-    saved = await providers.save_provider(services.programme_unit_of_work(), actor, data.details())
+    saved = await providers.save_provider(
+        services.programme_unit_of_work(), actor, data.details(), audit=_stamp(request)
+    )
     record = await admin_reads.get_provider(services.programme_reads(), actor, saved.provider.id)
     logger.info(
         "provider saved",
@@ -83,10 +86,17 @@ async def change_provider(
         preferred_language=kept(data.preferred_language),
         external_id=kept(data.external_id),
     )
-    provider = await providers.update_provider(services.programme_unit_of_work(), actor, provider_id, changes)
+    provider = await providers.update_provider(
+        services.programme_unit_of_work(), actor, provider_id, changes, audit=_stamp(request)
+    )
     logger.info("provider changed", extra={"by": operator(request), "provider_id": provider_id})
     record = await admin_reads.get_provider(services.programme_reads(), actor, provider.id)
     return provider_record_out(record)
+
+
+def _stamp(request: AnyRequest) -> AuditStamp:
+    """Who is changing what, for the audit log: the admin API and the operator behind it."""
+    return AuditStamp(who("admin-api", operator(request)), services_of(request).clock.now())
 
 
 LINK_PATH = "/admin/providers/{provider_id:str}/children/{child_id:str}"
@@ -96,7 +106,9 @@ LINK_PATH = "/admin/providers/{provider_id:str}/children/{child_id:str}"
 async def link_child(request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]) -> LinkOut:
     services, actor = services_of(request), await programme_actor(request)
     uow = services.programme_unit_of_work()
-    changed = await providers.link_provider_to_child(uow, services.rules, actor, provider_id, child_id)
+    changed = await providers.link_provider_to_child(
+        uow, services.rules, actor, provider_id, child_id, audit=_stamp(request)
+    )
     logger.info(
         "provider linked", extra={"by": operator(request), "provider_id": provider_id, "child_id": child_id}
     )
@@ -112,7 +124,7 @@ async def link_child(request: AnyRequest, provider_id: FromPath[str], child_id: 
 async def unlink_child(request: AnyRequest, provider_id: FromPath[str], child_id: FromPath[str]) -> LinkOut:
     services, actor = services_of(request), await programme_actor(request)
     changed = await providers.unlink_provider_from_child(
-        services.programme_unit_of_work(), actor, provider_id, child_id
+        services.programme_unit_of_work(), actor, provider_id, child_id, audit=_stamp(request)
     )
     logger.info(
         "provider unlinked", extra={"by": operator(request), "provider_id": provider_id, "child_id": child_id}

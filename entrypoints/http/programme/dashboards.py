@@ -3,9 +3,11 @@
 
 ``is_payable`` and ``can_make_payments`` come from money's records (domain/money/use_cases/dashboards.py:
 our ledger and our last copy of the gateway's state, never the gateway itself). Values owned by
-capabilities that do not exist yet are reported honestly, not invented: attendance (``attendance_due``
-and ``attendance_is_overdue`` false, no "attendance" notification), CPR training (null) and the
-curriculum (null).
+capabilities that do not exist yet are reported honestly, not invented: CPR training (null) and the
+curriculum (null). Attendance (domain/attendance/block.py): ``attendance_due`` when a family-side record
+of the family's children is due, ``attendance_is_overdue`` per provider when the payment block holds for
+the selected child, and the "attendance" notification (after the application's, before
+"no_provider_invited") for either side with attendance due.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import msgspec
 from litestar import get
 from litestar.params import FromPath
 
+from domain.attendance.block import FamilyAttendanceFlags, family_attendance_flags, provider_attendance_due
 from domain.identity.model import Account, Role
 from domain.money.use_cases import dashboards as money
 from domain.programme.families import Child
 from domain.programme.providers import Provider
 from domain.programme.use_cases import dashboards
 from entrypoints.http.programme.actors import AnyRequest, family_account, programme_person, provider_account
-from entrypoints.http.services import services_of
+from entrypoints.http.services import WebServices, services_of
 
 
 class Notification(msgspec.Struct):
@@ -74,8 +77,10 @@ def _provider_status(provider: Provider) -> str:
     return "denied" if provider.status.value == "Not Eligible" else provider.status.value.lower()
 
 
-def _family_notifications(home: dashboards.FamilyDashboard) -> list[Notification]:
+def _family_notifications(home: dashboards.FamilyDashboard, attendance_due: bool) -> list[Notification]:
     notices = [dashboards.application_notice(home.selected_child.status)]
+    if attendance_due:
+        notices.append("attendance")
     if not home.providers:
         notices.append("no_provider_invited")
     return [Notification(n) for n in notices if n is not None]
@@ -94,7 +99,10 @@ def _selected(child: Child) -> SelectedChild:
 
 
 def _family_home(
-    home: dashboards.FamilyDashboard, flags: money.FamilyPaymentFlags, account: Account
+    home: dashboards.FamilyDashboard,
+    flags: money.FamilyPaymentFlags,
+    attendance: FamilyAttendanceFlags,
+    account: Account,
 ) -> FamilyHome:
     return FamilyHome(
         selected_child_info=_selected(home.selected_child),
@@ -106,15 +114,15 @@ def _family_home(
                 type=p.type.value,
                 is_payment_enabled=p.payment_enabled,
                 is_payable=p.id in flags.payable_provider_ids,
-                attendance_is_overdue=False,  # attendance capability
+                attendance_is_overdue=p.id in attendance.overdue_provider_ids,
             )
             for p in home.providers
         ],
         children=[ChildSummary(c.id, c.first_name, c.last_name) for c in home.children],
-        notifications=_family_notifications(home),
+        notifications=_family_notifications(home, attendance.attendance_due),
         is_also_provider=Role.PROVIDER in account.roles and account.provider_id is not None,
         can_make_payments=flags.can_make_payments,
-        attendance_due=False,  # attendance capability
+        attendance_due=attendance.attendance_due,
     )
 
 
@@ -126,7 +134,18 @@ async def _home(request: AnyRequest, child_id: str | None) -> FamilyHome:
     flags = await money.family_payment_flags(
         services.payment_flag_reads(), family_id, [p.id for p in home.providers]
     )
-    return _family_home(home, flags, account)
+    attendance = await _family_attendance(services, home)
+    return _family_home(home, flags, attendance, account)
+
+
+async def _family_attendance(
+    services: WebServices, home: dashboards.FamilyDashboard
+) -> FamilyAttendanceFlags:
+    uow = services.attendance_reads()
+    async with uow:
+        return await family_attendance_flags(
+            uow.attendance, services.calendar.today(), [c.id for c in home.children], home.selected_child.id
+        )
 
 
 @get("/family", guards=[programme_person], summary="The family's home for its first child")
@@ -177,9 +196,11 @@ class ProviderHome(msgspec.Struct):
     is_also_family: bool
 
 
-def _provider_home(home: dashboards.ProviderDashboard, payable: bool, account: Account) -> ProviderHome:
+def _provider_home(
+    home: dashboards.ProviderDashboard, payable: bool, attendance_due: bool, account: Account
+) -> ProviderHome:
     p = home.provider
-    notice = dashboards.application_notice(p.status)
+    notices = [dashboards.application_notice(p.status), "attendance" if attendance_due else None]
     return ProviderHome(
         provider_info=ProviderInfo(
             id=p.id,
@@ -204,7 +225,7 @@ def _provider_home(home: dashboards.ProviderDashboard, payable: bool, account: A
             for c in home.children
         ],
         curriculum=None,
-        notifications=[Notification(notice)] if notice else [],
+        notifications=[Notification(n) for n in notices if n is not None],
         max_child_count=home.max_child_count,
         is_also_family=Role.FAMILY in account.roles and account.family_id is not None,
     )
@@ -216,7 +237,12 @@ async def provider_home(request: AnyRequest) -> ProviderHome:
     actor, account = await provider_account(request)
     home = await dashboards.provider_dashboard(services.provider_home_reads(), services.rules, actor)
     payable = await money.provider_is_payable(services.payment_flag_reads(), home.provider.id)
-    return _provider_home(home, payable, account)
+    uow = services.attendance_reads()
+    async with uow:
+        due = await provider_attendance_due(
+            uow.attendance, services.calendar.today(), home.provider.id, [c.child.id for c in home.children]
+        )
+    return _provider_home(home, payable, due, account)
 
 
 ROUTES = [family_home, default_child, family_child_home, provider_home]

@@ -17,7 +17,9 @@ from litestar import post
 from litestar.params import JSONBody
 
 from adapters.postgres.accounts import SqlAlchemyAccounts
+from adapters.postgres.invitations import SqlAlchemyInvitationsUnitOfWork
 from domain import onboarding
+from domain.audit import AuditStamp, who
 from entrypoints.http.api_keys import require_api_key
 from entrypoints.http.programme.actors import AnyRequest
 from entrypoints.http.services import services_of
@@ -46,6 +48,8 @@ class OnboardedJson(msgspec.Struct):
     directory_sync_job_id: str
     # GET /messages/{id} says whether it has been sent; null when the person has no email address.
     portal_invitation_message_id: int | None
+    # Linked to the provider of the invitation the application came through (``link_id``), by this call.
+    linked_child_ids: list[str]
 
 
 def _json(done: onboarding.Onboarded) -> OnboardedJson:
@@ -60,6 +64,7 @@ def _json(done: onboarding.Onboarded) -> OnboardedJson:
         directory_synced=done.directory_synced,
         directory_sync_job_id=done.directory_sync_job_id,
         portal_invitation_message_id=done.portal_invitation_message_id,
+        linked_child_ids=list(done.linked_child_ids),
     )
 
 
@@ -72,10 +77,21 @@ def _log(done: onboarding.Onboarded) -> None:
     logger.info("onboarded", extra=extra)
 
 
+def _uow(request: AnyRequest) -> SqlAlchemyInvitationsUnitOfWork:
+    services = services_of(request)
+    # The invitations sit beside the programme's records: a link_id's acceptance commits with the onboarding.
+    return SqlAlchemyInvitationsUnitOfWork(services.session_factory, jobs=services.job_queue)
+
+
+def _stamp(request: AnyRequest) -> AuditStamp:
+    """The application site (its API key) linking an account is on the audit log."""
+    return AuditStamp(who("admin-api", "api-key"), services_of(request).clock.now())
+
+
 @post("/family/onboard", guards=[require_api_key], status_code=200, summary="Link a Clerk user to a family")
 async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) -> OnboardedJson:
     services = services_of(request)
-    uow = services.programme_unit_of_work()
+    uow = _uow(request)
     done = await onboarding.onboard_family(
         uow,
         SqlAlchemyAccounts(uow),
@@ -85,6 +101,7 @@ async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) 
         services.rules,
         clerk_user_id=data.clerk_user_id,
         family_id=data.family_id,
+        audit=_stamp(request),
     )
     _log(done)
     return _json(done)
@@ -95,14 +112,17 @@ async def onboard_family(request: AnyRequest, data: JSONBody[FamilyOnboarding]) 
 )
 async def onboard_provider(request: AnyRequest, data: JSONBody[ProviderOnboarding]) -> OnboardedJson:
     services = services_of(request)
-    uow = services.programme_unit_of_work()
+    uow = _uow(request)
     done = await onboarding.onboard_provider(
         uow,
         SqlAlchemyAccounts(uow),
         services.identity.directory,
         services.job_queue,
+        services.calendar,
+        services.rules,
         clerk_user_id=data.clerk_user_id,
         provider_id=data.provider_id,
+        audit=_stamp(request),
     )
     _log(done)
     return _json(done)

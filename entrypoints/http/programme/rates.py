@@ -10,10 +10,17 @@ import msgspec
 from litestar import get, post
 from litestar.params import FromPath, JSONBody
 
+from domain.audit import AuditStamp, who
 from domain.errors import Forbidden
 from domain.programme.errors import InvalidField
 from domain.programme.use_cases import rates
-from entrypoints.http.programme.actors import AnyRequest, programme_actor, programme_person, rate_setter
+from entrypoints.http.programme.actors import (
+    AnyRequest,
+    programme_actor,
+    programme_person,
+    rate_setter,
+    signed_in_account,
+)
 from entrypoints.http.programme.views import PaymentRateJson, payment_rate_json
 from entrypoints.http.services import services_of
 
@@ -51,8 +58,15 @@ async def set_rates(
         child_id=child_id,
         half_day_rate_cents=data.half_day_rate_cents,
         full_day_rate_cents=data.full_day_rate_cents,
+        # Staff setting a provider's rates is on the audit log; a provider setting its own is its record.
+        audit=await _staff_stamp(request) if actor.is_admin else None,
     )
     return payment_rate_json(rate)
+
+
+async def _staff_stamp(request: AnyRequest) -> AuditStamp:
+    account = await signed_in_account(request)
+    return AuditStamp(who("admin-api", account.clerk_user_id), services_of(request).clock.now())
 
 
 @get(

@@ -6,15 +6,12 @@ that does not answer) exits 1 naming the record, and reaches Sentry as one captu
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +29,7 @@ from entrypoints.jobs.books import CHECK_BOOKS_CRON, check_books_job, reconcile
 from entrypoints.jobs.context import JobContext
 from entrypoints.jobs.money import fund_allocation_job, open_family_wallet_job
 from tests.fake_chek import ACCOUNT_ID, API_KEY, PROGRAM_ID, WRITE_KEY, FakeChek, running_fake_chek
+from tests.fake_sentry import FakeSentry, running_fake_sentry
 from tests.integration.money.test_allocation_funding import event
 from tests.integration.programme.conftest import Seeded, UowFactory, seed
 
@@ -236,40 +234,10 @@ async def test_on_chek_the_books_agree_until_a_wallet_differs_or_chek_is_down(
 # --- Sentry (a local fake) ----------------------------------------------------------------------------
 
 
-class FakeSentry(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Envelopes)
-        self.events: list[dict[str, Any]] = []
-
-    @property
-    def dsn(self) -> str:
-        return f"http://publickey@127.0.0.1:{self.server_address[1]}/1"
-
-
-class _Envelopes(BaseHTTPRequestHandler):
-    server: FakeSentry
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        for line in body.splitlines():
-            item = json.loads(line) if line.startswith(b"{") else None
-            if isinstance(item, dict) and ("message" in item or "logentry" in item):
-                self.server.events.append(item)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
 @pytest.fixture
 def fake_sentry() -> Iterator[FakeSentry]:
-    server = FakeSentry()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
+    with running_fake_sentry() as server:
+        yield server
 
 
 async def operator_check(
@@ -302,7 +270,7 @@ async def test_drift_reaches_sentry_as_one_message_with_the_records_and_clean_bo
     seeded = await funded(new_uow)
     clean = await operator_check(database_url, redis_url, tmp_path, SENTRY_DSN=fake_sentry.dsn)
     assert clean.returncode == 0
-    assert fake_sentry.events == []
+    assert fake_sentry.messages == []
 
     await execute(
         engine, f"UPDATE month_allocations SET reclaimed_cents = 1 WHERE id = {seeded.allocation.id}"
@@ -310,7 +278,7 @@ async def test_drift_reaches_sentry_as_one_message_with_the_records_and_clean_bo
     run = await operator_check(database_url, redis_url, tmp_path, SENTRY_DSN=fake_sentry.dsn)
 
     assert run.returncode == 1
-    [event_sent] = fake_sentry.events
+    [event_sent] = fake_sentry.messages
     assert event_sent["level"] == "error"
     message = event_sent.get("message") or event_sent["logentry"]["message"]
     assert message.startswith("Ledger drift: 1 problem in 1 allocations")

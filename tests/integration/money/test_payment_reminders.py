@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.money.reminders import ReminderWeek, reminders_stopped
 from domain.programme.care_days import CareDay, CareDayType
-from domain.programme.config import ProgrammeRules
+from domain.programme.config import DEFAULT_BUSINESS_TIMEZONE, ProgrammeRules
 from domain.programme.providers import ProviderType
 from domain.programme.records import UNSAVED_ID
 from domain.programme.statuses import ApplicationStatus, Language
@@ -221,7 +222,8 @@ async def test_reminders_by_hand_run_the_job_s_use_case_once_per_week(
     assert code == 0
     assert (first["stopped"], first["reminded"], first["batch_id"]) == (False, [], None)
     monday = date.fromisoformat(first["week_start"])
-    assert (monday.weekday(), monday > date.today()) == (0, True)  # next week's Monday
+    business_today = datetime.now(ZoneInfo(DEFAULT_BUSINESS_TIMEZONE)).date()  # not the host's (UTC) date
+    assert (monday.weekday(), monday > business_today) == (0, True)  # next week's Monday
 
     code, ended = await asyncio.to_thread(_remind, database_url, redis_url, PROGRAM_END_DATE="2020-01-01")
     assert (code, ended["stopped"]) == (0, True)

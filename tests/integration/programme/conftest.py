@@ -26,6 +26,7 @@ from domain.programme.rates import PaymentRate
 from domain.programme.records import UNSAVED_ID, new_reference_id
 from domain.programme.statuses import ApplicationStatus
 from entrypoints.jobs import job_manager
+from entrypoints.jobs.context import JobContext, build_job_context, use_job_context
 from entrypoints.jobs.runtime import build_job_runtime
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock
@@ -85,6 +86,19 @@ def rules() -> ProgrammeRules:
 @pytest.fixture
 def calendar(clock: FixedClock, rules: ProgrammeRules) -> BusinessCalendar:
     return BusinessCalendar(clock, rules.business_timezone)
+
+
+@pytest.fixture
+async def context(
+    database_url: str, redis_url: str, job_queue: OutboxJobQueue, clock: FixedClock
+) -> AsyncIterator[JobContext]:
+    """What the jobs run with (on the fixed clock), installed for this test."""
+    settings = Settings(database_url=database_url, redis_url=redis_url)
+    context = build_job_context(settings, job_queue, clock=clock)
+    use_job_context(context)
+    yield context
+    use_job_context(None)
+    await context.close()
 
 
 def a_family(external_id: str | None = None) -> Family:

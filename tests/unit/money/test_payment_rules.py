@@ -135,3 +135,30 @@ def test_history_shows_the_frontends_three_statuses(status: IntentStatus, shown:
         None,
     )
     assert (line.shown_status, line.child_name) == (shown, "Ana Doe")
+
+
+@pytest.mark.parametrize(
+    ("status", "moved", "refusal"),
+    [
+        (IntentStatus.FAILED, False, None),
+        (IntentStatus.FAILED, True, "retry its payout"),
+        (IntentStatus.PAID, True, "is paid"),
+        (IntentStatus.CANCELLED, False, "cancelled already"),
+        (IntentStatus.PENDING, False, "is pending"),
+        (IntentStatus.PROCESSING, False, "is processing"),
+        (IntentStatus.RETRYING, False, "is retrying"),
+    ],
+)
+def test_only_a_failed_intent_that_moved_no_money_may_be_cancelled(
+    status: IntentStatus, moved: bool, refusal: str | None
+) -> None:
+    intent = _intent(status=status, family_to_provider_transfer_id="t-1" if moved else None)
+    found = intent.cancel_refusal()
+    assert found is None if refusal is None else refusal in (found or "")
+    if refusal is None:
+        cancelled = intent.cancelled(NOW + timedelta(minutes=1))
+        assert (cancelled.status, cancelled.cancelled_at) == (
+            IntentStatus.CANCELLED,
+            NOW + timedelta(minutes=1),
+        )
+        assert not cancelled.status.is_open  # the jobs never pick it up

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.audit import AuditStamp
 from domain.notifications.delivery import (
     SEND_MESSAGE_JOB,
     Delivery,
@@ -185,6 +186,32 @@ async def test_only_a_failed_message_is_resent_from_its_first_attempt_by_a_new_j
     with pytest.raises(MessageNotFound):
         await resend_message(uow, FixedClock(NOW), 99)
     assert (await _deliver(uow, FakeEmailSender())).status is MessageStatus.SENT
+
+
+async def test_an_operators_resend_is_on_the_audit_log_and_a_refused_one_is_not() -> None:
+    uow = FakeNotificationsUnitOfWork(
+        record_of(1, INVITATION, status=MessageStatus.FAILED, attempts=MAX_ATTEMPTS, last_error="down"),
+        record_of(2, INVITATION, status=MessageStatus.SENT),
+    )
+    stamp = AuditStamp("console:user_staff", NOW)
+    await resend_message(uow, FixedClock(NOW), 1, audit=stamp)
+    with pytest.raises(MessageNotFailed):
+        await resend_message(uow, FixedClock(NOW), 2, audit=stamp)
+    [entry] = uow.audit.committed
+    assert (entry.actor, entry.action, entry.record_type, entry.record_id) == (
+        "console:user_staff",
+        "message.resent",
+        "message",
+        "1",
+    )
+    assert entry.before is not None
+    assert entry.after is not None
+    assert (entry.before["status"], entry.before["attempts"], entry.before["last_error"]) == (
+        "failed",
+        MAX_ATTEMPTS,
+        "down",
+    )
+    assert (entry.after["status"], entry.after["attempts"]) == ("pending", 0)
 
 
 def test_the_idempotency_key_is_the_cause_and_the_recipient() -> None:

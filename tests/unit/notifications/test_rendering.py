@@ -78,12 +78,40 @@ SAMPLES: dict[MessageKind, dict[str, Any]] = {
         "provider_id": None,
         "children": "Sam Diaz, Lu Diaz",
     },
+    MessageKind.INVITE_REMINDER: {"first_name": "Ana", "path": "/family/kid-1/providers/invite"},
+    MessageKind.STAFF_PAYMENT_PROCESSED: {
+        "kind": "care_days",
+        "what": "Care days",
+        "amount_cents": 12_000,
+        "family_name": "Ana Diaz",
+        "family_id": "fam-1",
+        "child_name": "Sam Diaz",
+        "child_id": "kid-1",
+        "provider_name": "Sunny Days",
+        "provider_id": "prov-1",
+        "month": "2025-01",
+        "care_days": 3,
+        "method": "card",
+        "intent_id": "int-1",
+    },
     MessageKind.STAFF_INVITATION_ACCEPTED: {
         "direction": "family_invites_provider",
         "family_id": "fam-1",
         "provider_id": "prov-1",
         "linked_children": "kid-1",
         "not_linked_children": "kid-2",
+    },
+    MessageKind.ATTENDANCE_REMINDER: {
+        "first_name": "Ana",
+        "children": ["Sam"],
+        "weeks": ["2025-01-06"],
+        "path": "/family",
+    },
+    MessageKind.STAFF_ATTENDANCE_ENTERED: {
+        "side": "family",
+        "entered_by": "Ana Diaz",
+        "record_count": 1,
+        "weeks": "week of 2025-01-06: Sam Diaz with Sunny Days: 3 full, 1 half",
     },
 }
 GOLDEN_TEXT = {
@@ -130,6 +158,22 @@ GOLDEN_TEXT = {
         "See the invitation: https://portal.example.org/invite/family/9d1e\n\n"
         "--\nCAP Colorado\nhttps://portal.example.org/\n",
     ),
+    MessageKind.INVITE_REMINDER: (
+        "Invite your childcare provider to CAP Colorado",
+        "Hello Ana,\n\n"
+        "Your childcare budget is ready, but no provider has joined the programme with you yet. Invite the "
+        "person or center who cares for your child: once they join, you can schedule care and the programme "
+        "pays them.\n\n"
+        "Invite your provider: https://portal.example.org/family/kid-1/providers/invite\n\n"
+        "--\nCAP Colorado\nhttps://portal.example.org/\n",
+    ),
+    MessageKind.STAFF_PAYMENT_PROCESSED: (
+        "Care days payment processed: Sunny Days for Sam Diaz",
+        "Care days payment processed: Sunny Days for Sam Diaz\n\n"
+        "Payment: Care days\nAmount: $120.00\nFamily: Ana Diaz\nFamily id: fam-1\nChild: Sam Diaz\n"
+        "Child id: kid-1\nProvider: Sunny Days\nProvider id: prov-1\nMonth: 2025-01\nCare days: 3\n"
+        "Paid out by: card\nPayment intent: int-1\n",
+    ),
     MessageKind.STAFF_INVITATION_MADE: (
         "Invitation made: Ana Diaz invited pat@example.org",
         "Invitation made: Ana Diaz invited pat@example.org\n\n"
@@ -143,6 +187,20 @@ GOLDEN_TEXT = {
         "Children not linked (no place left): kid-2\n",
     ),
 }
+GOLDEN_TEXT[MessageKind.ATTENDANCE_REMINDER] = (
+    "Confirm attendance for last week",
+    "Hello Ana,\n\n"
+    "Please confirm how many full and half days Sam spent in care in the week of 2025-01-06. Payments wait "
+    "until attendance is confirmed.\n\n"
+    "Confirm attendance: https://portal.example.org/family\n\n"
+    "--\nCAP Colorado\nhttps://portal.example.org/\n",
+)
+GOLDEN_TEXT[MessageKind.STAFF_ATTENDANCE_ENTERED] = (
+    "Attendance entered by Ana Diaz (family): 1 week(s)",
+    "Attendance entered by Ana Diaz (family): 1 week(s)\n\n"
+    "Entered by: Ana Diaz\nSide: family\nWeeks entered: 1\n"
+    "Weeks and days: week of 2025-01-06: Sam Diaz with Sunny Days: 3 full, 1 half\n",
+)
 GOLDEN_TEXT[MessageKind.PAYMENT_RECEIVED] = (
     "You have been paid $120.00",
     "Hello Pat,\n\n"

@@ -1,0 +1,1 @@
+"""Attendance: each week, families and providers confirm how many days a child was in care (upstream §2.5)."""
