@@ -56,6 +56,7 @@ class AuditQuery:
     actor: str | None = None
     limit: int = 50
     offset: int = 0
+    action: str | None = None  # one kind of entry only ("run.started": the console's runs)
 
 
 class AuditLog(Protocol):

@@ -83,6 +83,8 @@ class PostgresAuditReads:
             statement = statement.where(AuditEntryRow.record_id == query.record_id)
         if query.actor is not None:
             statement = statement.where(AuditEntryRow.actor == query.actor)
+        if query.action is not None:
+            statement = statement.where(AuditEntryRow.action == query.action)
         statement = statement.limit(query.limit).offset(query.offset)
         async with self._sessions() as session:
             rows = (await session.scalars(statement)).all()

@@ -25,6 +25,9 @@ from domain.programme.config import ProgrammeRules
 from domain.programme.ports import ProgrammeUnitOfWork
 from domain.programme.statuses import Language
 
+# The reminders' job, named here so a use case (a staff run) asks for it without importing the job.
+SEND_INVITE_REMINDERS_JOB = "invitations.send_invite_reminders"
+
 
 @dataclass(frozen=True, slots=True)
 class FamilyWithoutProvider:

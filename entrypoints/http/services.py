@@ -23,6 +23,7 @@ from adapters.postgres.health import PostgresProbe
 from adapters.postgres.money.flag_reads import RawPaymentFlagReads
 from adapters.postgres.money.history import RawPaymentHistoryReads
 from adapters.postgres.money.unit_of_work import SqlAlchemyMoneyUnitOfWork
+from adapters.postgres.notifications.unit_of_work import SqlAlchemyNotificationsUnitOfWork
 from adapters.postgres.programme.care_day_writes import RawCareDayUnitOfWork
 from adapters.postgres.programme.home_reads import RawFamilyHomeReads, RawProviderHomeReads
 from adapters.postgres.programme.month_reads import RawChildMonthReads
@@ -139,6 +140,11 @@ class WebServices:
     def money_reads(self) -> SqlAlchemyMoneyUnitOfWork:
         """Money's records for requests that only read (see ``programme_reads``)."""
         return SqlAlchemyMoneyUnitOfWork(self._read_sessions)
+
+    def notifications_unit_of_work(self) -> SqlAlchemyNotificationsUnitOfWork:
+        """The messages and their batches, the job outbox and the audit log in one transaction (a
+        staff run asks for its job and writes its entry together)."""
+        return SqlAlchemyNotificationsUnitOfWork(self.session_factory, jobs=self.job_queue)
 
     def staff_reads(self) -> RawStaffReads:
         """The console's search, family page and failed payments (see its module)."""

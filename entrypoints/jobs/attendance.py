@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.attendance.creation import AttendanceRunSummary, create_attendance_records
-from domain.attendance.reminders import send_attendance_reminders
+from domain.attendance.reminders import SEND_ATTENDANCE_REMINDERS_JOB, send_attendance_reminders
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import job_context
 from entrypoints.jobs.reminder_runs import reminder_run_json
@@ -49,7 +49,7 @@ def attendance_run_json(summary: AttendanceRunSummary) -> dict[str, Any]:
     }
 
 
-SEND_REMINDERS = "attendance.send_reminders"
+SEND_REMINDERS = SEND_ATTENDANCE_REMINDERS_JOB
 # Monday, Friday and Sunday 08:00 in BUSINESS_TIMEZONE (upstream: 15:00 UTC on those days).
 REMINDERS_CRON = "0 8 * * 0,1,5"
 

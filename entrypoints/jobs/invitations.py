@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.invitations.reminders import send_invite_reminders
+from domain.invitations.reminders import SEND_INVITE_REMINDERS_JOB, send_invite_reminders
 from entrypoints.jobs import job_manager
 from entrypoints.jobs.context import job_context
 from entrypoints.jobs.reminder_runs import reminder_run_json
 
-SEND_INVITE_REMINDERS = "invitations.send_invite_reminders"
+SEND_INVITE_REMINDERS = SEND_INVITE_REMINDERS_JOB
 # Tuesday and Friday 08:00 in BUSINESS_TIMEZONE (upstream: 15:00 UTC on both days).
 INVITE_REMINDERS_CRON = "0 8 * * 2,5"
 

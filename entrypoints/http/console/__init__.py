@@ -28,6 +28,7 @@ from entrypoints.http.console import (
     job_pages,
     payment_pages,
     provider_pages,
+    run_pages,
     search_pages,
 )
 from entrypoints.http.console.access import staff_only
@@ -70,6 +71,7 @@ def routes(settings: Settings) -> list[ControllerRouterHandler]:
             *payment_pages.ROUTES,
             *provider_pages.ROUTES,
             *job_pages.ROUTES,
+            *run_pages.ROUTES,
             *audit_pages.ROUTES,
         ],
         guards=[staff_only],
