@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,19 +42,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server_url() -> Iterator[str]:
     from tests import infrastructure
 
-    with infrastructure.postgres_server(tmp_path_factory.mktemp("pg")) as url:
+    with _session_dir("pg") as directory, infrastructure.postgres_server(directory) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_url() -> Iterator[str]:
     from tests import infrastructure
 
-    with infrastructure.redis_server(tmp_path_factory.mktemp("redis")) as url:
+    with _session_dir("redis") as directory, infrastructure.redis_server(directory) as url:
         yield url
+
+
+@contextmanager
+def _session_dir(name: str) -> Iterator[Path]:
+    # Not under pytest's /tmp/pytest-of-root: every pytest session that starts resets that folder to
+    # mode 0700, which locks the embedded Postgres (its own system user, reaching its files through
+    # o+x) out of its data directory mid-run. A second pytest session beside this one (a developer's,
+    # or a helper's) used to make this session's Postgres PANIC with "Permission denied".
+    directory = Path(tempfile.mkdtemp(prefix=f"cap-portal-tests-{name}-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
