@@ -6,20 +6,28 @@ kind and a form without the CSRF token are refused in words, writing nothing."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.staff_runs import RUN_KINDS
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from tests.e2e.browser import chromium, served
 from tests.e2e.console_support import csrf, csv_rows, readable_refusal, sign_in_staff
+from tests.e2e.identity_support import create_account
 from tests.e2e.programme_support import Client, family_body, post_ok
+from tests.e2e.test_console_browser import WAIT_MS, _dev_settings, _shot, _sign_in
 from tests.fake_clerk import SECRET_KEY, FakeClerk
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.job_processes import eventually, process_env, start, stop
@@ -145,6 +153,33 @@ async def test_staff_start_invite_reminders_and_follow_the_run_until_its_message
     )
 
 
+async def test_the_run_page_follows_the_run_by_itself_in_a_browser(
+    client: Client, settings: Settings, tmp_path: Path, run_worker: Any
+) -> None:
+    """The page reloads itself (its meta refresh) from queued to done: nobody presses anything."""
+    await post_ok(client, "/admin/families", family_body("web"))
+    await create_account(client, "user_staff", "admin")
+    with served(create_app(_dev_settings(settings, tmp_path), configure_process=False)) as base:
+        async with chromium() as browser:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            page = await context.new_page()
+            await _sign_in(page, base, "user_staff")
+            await page.get_by_role("link", name="Runs").first.click()
+            await expect(page.get_by_role("heading", name="Runs", exact=True)).to_be_visible()
+            await page.locator('form[action="/console/runs/invite-reminders"] button').click()
+            await expect(page.get_by_role("heading", name="Invite reminders")).to_be_visible()
+            await expect(page.locator("#job-status")).to_contain_text("queued")
+            run_worker()
+            await expect(page.locator("#run-done")).to_be_visible(timeout=3 * WAIT_MS)
+            await expect(page.locator("#batch-counts")).to_have_text("1 sent, 1 failed, 0 pending of 2")
+            await expect(page.locator("#job-status")).to_contain_text("finished")
+            await _shot(page, "run")
+            await page.get_by_role("link", name="All runs").click()
+            await expect(page.locator("#runs")).to_contain_text("finished")
+            await _shot(page, "runs")
+            await context.close()
+
+
 async def test_each_kind_asks_for_its_own_job_with_one_entry(
     client: Client, minter: TokenMinter, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -208,3 +243,37 @@ async def test_a_start_without_the_csrf_token_is_refused_and_starts_nothing(
         assert readable_refusal(refused.text)
     assert await _run_jobs(sessions) == []
     assert await _rows(sessions, "SELECT id FROM audit_log WHERE action = 'run.started'") == []
+
+
+async def _ended(sessions: async_sessionmaker[AsyncSession], job_id: str, status: str, **fields: str) -> None:
+    """The job's record as a worker leaves it (the worker test above runs the real thing)."""
+    async with sessions.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE jobs SET status = :status, ended_at = now(), result = CAST(:result AS jsonb),"
+                " error = :error WHERE id = :id"
+            ),
+            {"id": job_id, "status": status, "result": fields.get("result"), "error": fields.get("error")},
+        )
+
+
+async def test_a_failed_run_and_a_run_with_nobody_to_remind_are_done_and_say_so(
+    client: Client, minter: TokenMinter, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await sign_in_staff(client, minter)
+    token = await csrf(client)
+    failed = (await _start(client, "attendance-reminders", _csrf_token=token)).headers["location"]
+    await _ended(sessions, failed.rsplit("/")[-1], "failed", error="Traceback ...\nRuntimeError: db gone")
+    page = await client.get(failed)
+    assert 'id="job-status">failed' in page.text
+    assert "The run's job failed: RuntimeError: db gone." in page.text
+    assert REFRESH not in page.text
+
+    nobody = (await _start(client, "payment-reminders", _csrf_token=token)).headers["location"]
+    result = json.dumps({"week_start": "2026-03-09", "stopped": False, "reminded": 0, "already_reminded": 0,
+                         "batch_id": None})  # fmt: skip
+    await _ended(sessions, nobody.rsplit("/")[-1], "finished", result=result)
+    page = await client.get(nobody)
+    assert "0 now, 0 already" in page.text
+    assert "none: nobody was to be reminded" in page.text
+    assert ("The run is done." in page.text, REFRESH in page.text) == (True, False)
