@@ -17,6 +17,7 @@ from adapters.jobs import rows as _job_rows  # noqa: E402, F401
 from adapters.postgres import accounts as _accounts  # noqa: E402, F401
 from adapters.postgres import attendance as _attendance  # noqa: E402, F401
 from adapters.postgres import audit as _audit  # noqa: E402, F401
+from adapters.postgres import bulk_imports as _bulk_imports  # noqa: E402, F401
 from adapters.postgres import engagement as _engagement  # noqa: E402, F401
 from adapters.postgres import invitations as _invitations  # noqa: E402, F401
 from adapters.postgres.money import lump_sum_rows as _lump_sum_rows  # noqa: E402, F401

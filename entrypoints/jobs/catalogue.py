@@ -10,6 +10,7 @@ from __future__ import annotations
 from entrypoints.jobs import (
     attendance,
     books,
+    bulk_imports,
     example,
     identity,
     invitations,
@@ -18,4 +19,14 @@ from entrypoints.jobs import (
     programme,
 )
 
-JOB_MODULES = (attendance, books, example, identity, invitations, money, notifications, programme)
+JOB_MODULES = (
+    attendance,
+    books,
+    bulk_imports,
+    example,
+    identity,
+    invitations,
+    money,
+    notifications,
+    programme,
+)

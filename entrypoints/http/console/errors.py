@@ -27,6 +27,7 @@ TITLES = {
     400: "That could not be done",
     403: "Not allowed",
     404: "Not found",
+    413: "Too large",
     405: "Not allowed",
     503: "A service is unavailable",
 }
@@ -62,6 +63,8 @@ def http_error_page(request: AnyRequest, exc: HTTPException) -> Response[Any]:
         return unexpected_error_page(request, exc)
     if exc.status_code == 403:  # Litestar's CSRF check
         return error_page(403, "The form had expired or did not come from the console. Reload and try again.")
+    if exc.status_code == 413:  # the body is over the route's limit: a file far too large to import
+        return error_page(413, "That upload is too large for the console; split the file and try again.")
     return error_page(exc.status_code, exc.detail or TITLES.get(exc.status_code, "That could not be done"))
 
 
