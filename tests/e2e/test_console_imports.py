@@ -94,7 +94,6 @@ async def test_staff_import_a_file_and_follow_it_until_it_is_done(
     finished = await eventually(done, seconds=90, what="the import's page to stop refreshing")
     assert 'id="import-status">done' in finished
     assert "6 of 6: 4 created, 0 updated, 0 unchanged, 2 rejected" in finished, finished
-    ), finished
     assert '<progress value="6" max="6">' in finished
     assert "families[2]" in finished
     assert "children[0].dob" in finished
