@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Self
 
 import pytest
 
@@ -54,6 +55,10 @@ class FakeImportUnitOfWork(FakeProgrammeUnitOfWork):
     def __init__(self, imports: FakeBulkImports) -> None:
         super().__init__()
         self._imports = imports
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self
 
     @property
     def bulk_imports(self) -> FakeBulkImports:
