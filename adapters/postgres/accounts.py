@@ -9,7 +9,21 @@ import asyncpg
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.mixins import AuditColumns
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, String, delete
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    String,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +34,7 @@ from adapters.postgres.raw_pool import RawPool
 from adapters.postgres.raw_rows import columns, fields
 from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import Conflict
-from domain.identity.model import Account, PendingAccount, Role
+from domain.identity.model import Account, AccountFilter, PendingAccount, Role
 
 _ROLE_LIST = ", ".join(f"'{role.value}'" for role in Role)
 
@@ -52,6 +66,34 @@ class WebhookDeliveryRow(DefaultBase):
     message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+# The programme's tables, only as far as an account's search by name needs them.
+_GUARDIANS = table("guardians", column("family_id"), column("first_name"), column("last_name"))
+_PROVIDERS = table("providers", column("id"), column("name"))
+
+
+def _like(text: str) -> str:
+    """A pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(search: str) -> ColumnElement[bool]:
+    pattern = _like(search)
+    guardian_name = func.concat_ws(" ", _GUARDIANS.c.first_name, _GUARDIANS.c.last_name)
+    return or_(
+        AccountRow.email.ilike(pattern, escape="\\"),
+        AccountRow.clerk_user_id.ilike(pattern, escape="\\"),
+        exists().where(
+            cast(_GUARDIANS.c.family_id, String) == AccountRow.family_id,
+            guardian_name.ilike(pattern, escape="\\"),
+        ),
+        exists().where(
+            cast(_PROVIDERS.c.id, String) == AccountRow.provider_id,
+            _PROVIDERS.c.name.ilike(pattern, escape="\\"),
+        ),
+    )
 
 
 def _account(row: AccountRow | Any) -> Account:
@@ -114,6 +156,24 @@ class SqlAlchemyAccounts:
         row.deactivated = account.deactivated
         await self._session.flush()
         return _account(row)
+
+    async def listed(self, wanted: AccountFilter, *, limit: int, offset: int) -> list[Account]:
+        """Satisfies ``AccountListing`` too."""
+        conditions: list[ColumnElement[bool]] = [true()]
+        if wanted.search:
+            conditions.append(_matches(wanted.search))
+        if wanted.role is not None:
+            conditions.append(AccountRow.roles.contains([wanted.role.value]))
+        if wanted.deactivated is not None:
+            conditions.append(AccountRow.deactivated.is_(wanted.deactivated))
+        query = (
+            select(AccountRow)
+            .where(*conditions)
+            .order_by(AccountRow.email.asc().nulls_last(), AccountRow.clerk_user_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_account(row) for row in (await self._session.scalars(query)).all()]
 
     async def add_pending(self, pending: PendingAccount) -> PendingAccount:
         row = PendingAccountRow(email=pending.email, roles=sorted(pending.roles))

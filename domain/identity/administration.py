@@ -17,14 +17,16 @@ from domain.errors import DependencyUnavailable, DomainError, NotFound, RuleRefu
 from domain.identity.directory_sync import request_directory_sync
 from domain.identity.model import (
     Account,
+    AccountFilter,
     PendingAccount,
+    Role,
     account_snapshot,
     checked_clerk_user_id,
     checked_email,
     parse_roles,
     public_metadata,
 )
-from domain.identity.ports import AccountRepository, IdentityDirectory
+from domain.identity.ports import AccountListing, AccountRepository, IdentityDirectory
 from domain.ports import JobQueue, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -106,8 +108,11 @@ async def change_account(
     roles: list[str] | None,
     deactivated: bool | None,
     audit: AuditTrail | None = None,
+    acting_user_id: str | None = None,
 ) -> AccountChange:
-    """``audit``: written to the audit log (``account.changed``) in the change's own transaction."""
+    """``audit``: written to the audit log (``account.changed``) in the change's own transaction.
+    ``acting_user_id``: the signed-in staff member making the change (the console), held to
+    ``refuse_self_lockout``; an API-key operator has no account to lock out and gives none."""
     checked_id = checked_clerk_user_id(clerk_user_id)
     if roles is None and deactivated is None:
         raise RuleRefused("Nothing to change: give roles and/or deactivated.", code="empty_change")
@@ -120,6 +125,7 @@ async def change_account(
             roles=account.roles if roles is None else parse_roles(roles),
             deactivated=account.deactivated if deactivated is None else deactivated,
         )
+        refuse_self_lockout(account, changed, acting_user_id)
         stored = await accounts.save(changed)
         sync_job_id = request_directory_sync(jobs, checked_id)
         if audit is not None:
@@ -127,6 +133,32 @@ async def change_account(
             await audit.record("account.changed", "account", checked_id, before, after)
         await uow.commit()
     return AccountChange(stored, await mirror_to_directory(directory, stored), sync_job_id)
+
+
+def refuse_self_lockout(before: Account, after: Account, acting_user_id: str | None) -> None:
+    """Staff may not deactivate their own account or take away their own admin role: one slip would
+    leave them (and, were they the last, the programme) without the console, so another member of
+    staff has to do it. Someone else may demote or deactivate any admin, the last one included: in the
+    console that someone is an active admin themself, so an admin remains; with the API key the
+    operator has the key to put one back."""
+    if acting_user_id is None or acting_user_id != before.clerk_user_id:
+        return
+    if after.deactivated and not before.deactivated:
+        raise RuleRefused(
+            "You cannot deactivate your own account; ask another member of staff.", code="self_lockout"
+        )
+    if Role.ADMIN in before.roles and Role.ADMIN not in after.roles:
+        raise RuleRefused(
+            "You cannot remove your own admin role; ask another member of staff.", code="self_lockout"
+        )
+
+
+async def list_accounts(
+    uow: UnitOfWork, listing: AccountListing, wanted: AccountFilter, *, limit: int, offset: int
+) -> list[Account]:
+    """The accounts staff look through, by email then Clerk user id."""
+    async with uow:
+        return await listing.listed(wanted, limit=limit, offset=offset)
 
 
 async def mirror_to_directory(directory: IdentityDirectory, account: Account) -> bool:

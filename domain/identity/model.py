@@ -95,6 +95,16 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Which accounts a list shows: ``search`` in the email, the Clerk user id or the linked family's
+    guardians' or provider's name; a role; deactivated or active (None: either)."""
+
+    search: str | None = None
+    role: Role | None = None
+    deactivated: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingAccount:
     """An account an operator prepared before the person signed up; linked by email later."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from domain.identity.model import Account, DirectoryUser, PendingAccount, SignedIn
+from domain.identity.model import Account, AccountFilter, DirectoryUser, PendingAccount, SignedIn
 
 
 class IdentityVerifier(Protocol):
@@ -51,6 +51,12 @@ class AccountRepository(Protocol):
     async def take_pending(self, email: str) -> PendingAccount | None:
         """Remove and return the pending account waiting for this email, if any."""
         ...
+
+
+class AccountListing(Protocol):
+    """The accounts as a list for staff; works inside the caller's unit of work."""
+
+    async def listed(self, wanted: AccountFilter, *, limit: int, offset: int) -> list[Account]: ...
 
 
 class SignInAccounts(Protocol):

@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from entrypoints.http.console import (
+    account_pages,
     audit_pages,
     dev_sign_in_pages,
     family_pages,
@@ -74,6 +75,7 @@ def routes(settings: Settings) -> list[ControllerRouterHandler]:
             *job_pages.ROUTES,
             *run_pages.ROUTES,
             *import_pages.ROUTES,
+            *account_pages.ROUTES,
             *audit_pages.ROUTES,
         ],
         guards=[staff_only],
