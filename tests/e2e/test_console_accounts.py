@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.e2e.console_support import STAFF, csrf, csv_rows, readable_refusal, sign_in_staff
 from tests.e2e.identity_support import create_account, deactivate, signed_in_as
-from tests.e2e.programme_support import Client
+from tests.e2e.programme_support import Client, household
 from tests.fake_clerk import FakeClerk
 from tests.tokens import TokenMinter
 
@@ -166,3 +166,23 @@ async def test_a_bad_role_and_an_unknown_account_are_readable_refusals(
     posted = await client.post("/console/accounts/user_nobody/deactivate", data={"_csrf_token": token})
     assert posted.status_code == 404
     assert "No account for user_nobody." in posted.text
+
+
+async def test_an_account_is_found_by_its_familys_or_providers_name_and_links_to_their_pages(
+    programme_client: Client, minter: TokenMinter, fake_clerk: FakeClerk
+) -> None:
+    await sign_in_staff(programme_client, minter)
+    home = await household(programme_client, minter, fake_clerk, "qx")
+
+    by_guardian = csv_rows(
+        (await programme_client.get("/console/accounts.csv", params={"q": "ana qx doe"})).text
+    )
+    assert [r["clerk_user_id"] for r in by_guardian] == [home.family_user]
+    by_provider = csv_rows(
+        (await programme_client.get("/console/accounts.csv", params={"q": "care qx"})).text
+    )
+    assert [(r["clerk_user_id"], r["provider_id"]) for r in by_provider] == [
+        (home.provider_user, home.provider_id)
+    ]
+    page = await programme_client.get(f"/console/accounts/{home.family_user}")
+    assert f'href="/console/families/{home.family_id}"' in page.text
