@@ -58,6 +58,8 @@ class FakeMessageStore:
             if (where.status is None or r.status is where.status)
             and (where.kind is None or r.kind is where.kind)
             and (where.batch_id is None or r.batch_id == where.batch_id)
+            and (where.channel is None or r.channel is where.channel)
+            and (not where.recipient_contains or where.recipient_contains.lower() in r.recipient.lower())
         ]
         return found[offset : offset + limit]
 

@@ -34,6 +34,9 @@ class MessageFilter:
     about_type: str | None = None
     about_id: str | None = None
     batch_id: int | None = None
+    channel: Channel | None = None
+    # Part of the address or phone number, any case (the console's "recipient contains").
+    recipient_contains: str | None = None
 
 
 class MessageStore(Protocol):

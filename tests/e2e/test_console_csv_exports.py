@@ -22,12 +22,13 @@ from tests.tokens import TokenMinter
 CSV = ".csv"
 # Staff pages that are not one list: the home page's links; a family's and a provider's pages show
 # their lists through the ``{section}`` routes, each with its own CSV; a run's and an import's progress;
-# one account.
+# one account; one message.
 NOT_LISTS = {
     "/console",
     "/console/accounts/{clerk_user_id:str}",
     "/console/runs/{kind:str}/{job_id:str}",
     "/console/imports/{import_id:int}",
+    "/console/messages/{message_id:str}",
     "/console/families/{family_id:str}",
     "/console/providers/{provider_id:str}",
     "/console/families/{family_id:str}/{section:str}",

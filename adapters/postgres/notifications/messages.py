@@ -148,6 +148,11 @@ class PostgresMessages:
             query = query.where(MessageRow.about_id == where.about_id)
         if where.batch_id is not None:
             query = query.where(MessageRow.batch_id == where.batch_id)
+        if where.channel is not None:
+            query = query.where(MessageRow.channel == where.channel.value)
+        if where.recipient_contains:
+            # autoescape: a typed % or _ is that character, not a LIKE wildcard.
+            query = query.where(MessageRow.recipient.icontains(where.recipient_contains, autoescape=True))
         query = query.order_by(MessageRow.id.desc()).limit(limit).offset(offset)
         return [_record(row) for row in (await self._session.execute(query)).scalars()]
 

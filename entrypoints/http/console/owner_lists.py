@@ -81,7 +81,7 @@ MESSAGES: Section[MessageLine] = Section(
         Column("attempts", "Attempts", lambda m: m.attempts),
         Column("sent_at", "Sent", lambda m: _iso(m.sent_at), shown=lambda m: when(m.sent_at)),
         Column("last_error", "Last error", lambda m: m.last_error),
-        Column("message_id", "Id", lambda m: m.id),
+        Column("message_id", "Id", lambda m: m.id, link=lambda m: f"/console/messages/{m.id}"),
     ],
     _messages,
     "No messages yet.",
