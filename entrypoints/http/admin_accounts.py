@@ -21,7 +21,7 @@ from domain.errors import RuleRefused
 from domain.identity import administration
 from domain.identity.administration import AccountChange
 from domain.identity.model import Account
-from entrypoints.http.auth import api_key_or_admin, operator
+from entrypoints.http.auth import acting_admin, api_key_or_admin, operator
 from entrypoints.http.services import WebServices, services_of
 
 logger = logging.getLogger("cap_portal.admin")
@@ -144,6 +144,8 @@ async def change_account(
         roles=data.roles,
         deactivated=data.deactivated,
         audit=_trail(request, uow),
+        # A signed-in admin is held to the console's rule: not their own deactivation or admin role.
+        acting_user_id=acting_admin(request),
     )
     logger.info(
         "account changed",

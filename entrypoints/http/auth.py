@@ -104,3 +104,10 @@ async def api_key_or_admin(connection: Connection, handler: BaseRouteHandler) ->
 def operator(connection: Connection) -> str:
     """Who passed ``api_key_or_admin``: "api-key" or the admin's Clerk user id (for the log)."""
     return str(connection.state.get(_OPERATOR, "unknown"))
+
+
+def acting_admin(connection: Connection) -> str | None:
+    """The signed-in admin who passed ``api_key_or_admin``, or None for an API-key operator (a
+    machine has no account of its own to lock out)."""
+    who = connection.state.get(_OPERATOR)
+    return None if who in (None, "api-key") else str(who)

@@ -37,6 +37,24 @@ async def test_deactivating_blanks_the_frontend_metadata_and_refuses_sign_in(
     assert (me.status_code, me.json()["code"]) == (403, "account_deactivated")
 
 
+async def test_a_signed_in_admin_cannot_lock_themself_out_through_the_api(
+    client: Client, minter: TokenMinter
+) -> None:
+    await create_account(client, "user_ada", "admin")
+    await create_account(client, "user_bea", "admin")
+    ada = signed_in_as(minter, "user_ada")
+    for change in [{"deactivated": True}, {"roles": ["family"]}]:
+        refused = await client.patch("/admin/accounts/user_ada", json=change, headers=ada)
+        assert (refused.status_code, refused.json()["code"]) == (400, "self_lockout"), change
+    unchanged = await client.get("/admin/accounts/user_ada", headers=OPERATOR)
+    assert (unchanged.json()["roles"], unchanged.json()["status"]) == (["admin"], "active")
+    # Another admin, or the API key, may: someone else is left holding the console.
+    other = await client.patch("/admin/accounts/user_bea", json={"roles": ["family"]}, headers=ada)
+    assert other.json()["roles"] == ["family"]
+    by_key = await client.patch("/admin/accounts/user_ada", json={"deactivated": True}, headers=OPERATOR)
+    assert by_key.json()["status"] == "deactivated"
+
+
 async def test_clerk_down_still_creates_the_account_and_says_the_mirror_is_behind(
     client: Client, fake_clerk: FakeClerk
 ) -> None:
