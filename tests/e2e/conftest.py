@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+import subprocess
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.engine import build_engine, build_session_factory
@@ -15,7 +17,10 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.payment_support import ledger_is_balanced
 from tests.e2e.programme_support import NOW, app_at
+from tests.fake_clerk import SECRET_KEY, FakeClerk
+from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fakes import FixedClock
+from tests.job_processes import process_env, start, stop
 
 ClientFactory = Callable[..., AsyncTestClient[Litestar]]
 
@@ -58,6 +63,33 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     engine = build_engine(database_url, pool_size=5)
     yield build_session_factory(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[FakeSmtp]:
+    """A fake SMTP server: the console worker's mail lands in its ``received``."""
+    with running_fake_smtp() as fake:
+        yield fake
+
+
+@pytest.fixture
+def console_worker(
+    migrated_database_url: str, redis_url: str, fake_clerk: FakeClerk, smtp: FakeSmtp, redis: Redis
+) -> Iterator[Callable[[], None]]:
+    """Call it to start a real `cap-portal worker` (after the page under test shows its job waiting),
+    against the fake Clerk and SMTP; each one started is stopped cleanly at the end."""
+    env = process_env(
+        migrated_database_url,
+        redis_url,
+        CLERK_SECRET_KEY=SECRET_KEY,
+        CLERK_API_URL=fake_clerk.api_url,
+        SMTP_HOST=smtp.host,
+        SMTP_PORT=str(smtp.port),
+    )
+    started: list[subprocess.Popen[bytes]] = []
+    yield lambda: started.append(start("worker", env, "--threads", "2"))
+    for process in started:
+        assert stop(process) == 0
 
 
 CALL_FAILED = pytest.StashKey[bool]()

@@ -8,38 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.bulk_imports import MAX_IMPORT_BYTES
 from tests.e2e.console_support import csrf, csv_rows, readable_refusal, sign_in_staff
 from tests.e2e.programme_support import Client, family_body, provider_body
-from tests.fake_clerk import SECRET_KEY, FakeClerk
-from tests.job_processes import eventually, process_env, start, stop
+from tests.job_processes import eventually
 from tests.tokens import TokenMinter
 
 pytestmark = pytest.mark.usefixtures("redis")  # each test starts with empty queues
 REFRESH = '<meta http-equiv="refresh" content="2">'
 IMPORT_PAGE = re.compile(r"^/console/imports/(\d+)$")
-
-
-@pytest.fixture
-def run_worker(
-    migrated_database_url: str, redis_url: str, fake_clerk: FakeClerk, redis: Redis
-) -> Iterator[Any]:
-    env = process_env(
-        migrated_database_url, redis_url, CLERK_SECRET_KEY=SECRET_KEY, CLERK_API_URL=fake_clerk.api_url
-    )
-    started: list[subprocess.Popen[bytes]] = []
-    yield lambda: started.append(start("worker", env, "--threads", "2"))
-    for process in started:
-        assert stop(process) == 0
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession], sql: str, **params: Any) -> list[Any]:
@@ -66,7 +49,7 @@ def _file() -> bytes:
 
 
 async def test_staff_import_a_file_and_follow_it_until_it_is_done(
-    client: Client, minter: TokenMinter, sessions: async_sessionmaker[AsyncSession], run_worker: Any
+    client: Client, minter: TokenMinter, sessions: async_sessionmaker[AsyncSession], console_worker: Any
 ) -> None:
     await sign_in_staff(client, minter)
     listed = await client.get("/console/imports")
@@ -84,7 +67,7 @@ async def test_staff_import_a_file_and_follow_it_until_it_is_done(
     assert REFRESH in waiting.text
     assert "0 of 6:" in waiting.text
 
-    run_worker()
+    console_worker()
 
     async def done() -> str | None:
         page = await client.get(f"/console/imports/{import_id}")

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import expect
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,38 +25,13 @@ from tests.e2e.console_support import csrf, csv_rows, readable_refusal, sign_in_
 from tests.e2e.identity_support import create_account
 from tests.e2e.programme_support import Client, family_body, post_ok
 from tests.e2e.test_console_browser import WAIT_MS, _dev_settings, _shot, _sign_in
-from tests.fake_clerk import SECRET_KEY, FakeClerk
-from tests.fake_smtp import FakeSmtp, running_fake_smtp
-from tests.job_processes import eventually, process_env, start, stop
+from tests.fake_smtp import FakeSmtp
+from tests.job_processes import eventually
 from tests.tokens import TokenMinter
 
 pytestmark = pytest.mark.usefixtures("redis")  # each test starts with empty queues
 REFRESH = '<meta http-equiv="refresh" content="2">'
 RUN_PAGE = re.compile(r"^/console/runs/invite-reminders/([0-9a-f-]{36})$")
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    with running_fake_smtp() as fake:
-        yield fake
-
-
-@pytest.fixture
-def run_worker(
-    migrated_database_url: str, redis_url: str, fake_clerk: FakeClerk, smtp: FakeSmtp, redis: Redis
-) -> Iterator[Any]:
-    env = process_env(
-        migrated_database_url,
-        redis_url,
-        CLERK_SECRET_KEY=SECRET_KEY,
-        CLERK_API_URL=fake_clerk.api_url,
-        SMTP_HOST=smtp.host,
-        SMTP_PORT=str(smtp.port),
-    )
-    started: list[subprocess.Popen[bytes]] = []
-    yield lambda: started.append(start("worker", env, "--threads", "2"))
-    for process in started:
-        assert stop(process) == 0
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession], sql: str, **params: Any) -> list[Any]:
@@ -82,7 +54,7 @@ async def test_staff_start_invite_reminders_and_follow_the_run_until_its_message
     minter: TokenMinter,
     sessions: async_sessionmaker[AsyncSession],
     smtp: FakeSmtp,
-    run_worker: Any,
+    console_worker: Any,
 ) -> None:
     for tag in ("r1", "r2"):  # approved children, no provider, no invitation: both are reminded
         await post_ok(client, "/admin/families", family_body(tag))
@@ -104,7 +76,7 @@ async def test_staff_start_invite_reminders_and_follow_the_run_until_its_message
     assert 'id="job-status">queued' in waiting.text
     assert REFRESH in waiting.text
 
-    run_worker()
+    console_worker()
 
     async def done() -> str | None:
         page = await client.get(f"/console/runs/invite-reminders/{job_id}")
@@ -154,7 +126,7 @@ async def test_staff_start_invite_reminders_and_follow_the_run_until_its_message
 
 
 async def test_the_run_page_follows_the_run_by_itself_in_a_browser(
-    client: Client, settings: Settings, tmp_path: Path, run_worker: Any
+    client: Client, settings: Settings, tmp_path: Path, console_worker: Any
 ) -> None:
     """The page reloads itself (its meta refresh) from queued to done: nobody presses anything."""
     await post_ok(client, "/admin/families", family_body("web"))
@@ -169,7 +141,7 @@ async def test_the_run_page_follows_the_run_by_itself_in_a_browser(
             await page.locator('form[action="/console/runs/invite-reminders"] button').click()
             await expect(page.get_by_role("heading", name="Invite reminders")).to_be_visible()
             await expect(page.locator("#job-status")).to_contain_text("queued")
-            run_worker()
+            console_worker()
             await expect(page.locator("#run-done")).to_be_visible(timeout=3 * WAIT_MS)
             await expect(page.locator("#batch-counts")).to_have_text("1 sent, 1 failed, 0 pending of 2")
             await expect(page.locator("#job-status")).to_contain_text("finished")
