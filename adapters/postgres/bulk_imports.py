@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.types import DateTimeUTC
@@ -14,8 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adapters.postgres.audit import PostgresAuditLog
-from adapters.postgres.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWorkJobs
+from adapters.postgres.outbox_unit_of_work import RecordsUnitOfWork
 from domain.bulk_imports import (
     BulkImport,
     ImportCounts,
@@ -109,46 +107,17 @@ def _jsonb(value: list[dict[str, str]]) -> Any:
     return cast(literal(value, JSONB), JSONB)
 
 
-class SqlAlchemyBulkImportUnitOfWork(SqlAlchemyUnitOfWork):
+class SqlAlchemyBulkImportUnitOfWork(RecordsUnitOfWork[PostgresBulkImports]):
     """The imports, the job outbox and the audit log, in one session."""
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, jobs: JobQueue | None = None
     ) -> None:
-        super().__init__(session_factory)
-        self._jobs = jobs
-        self._open: tuple[PostgresBulkImports, UnitOfWorkJobs, PostgresAuditLog] | None = None
-
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        self._open = (PostgresBulkImports(self.session), UnitOfWorkJobs(self, self._jobs),
-                      PostgresAuditLog(self.session))  # fmt: skip
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            await super().__aexit__(exc_type, exc, tb)
-        finally:
-            self._open = None
-
-    def _parts(self) -> tuple[PostgresBulkImports, UnitOfWorkJobs, PostgresAuditLog]:
-        if self._open is None:
-            raise RuntimeError("the unit of work is not open; use `async with uow:`")
-        return self._open
+        super().__init__(session_factory, PostgresBulkImports, jobs=jobs)
 
     @property
     def bulk_imports(self) -> PostgresBulkImports:
-        return self._parts()[0]
-
-    @property
-    def jobs(self) -> UnitOfWorkJobs:
-        return self._parts()[1]
-
-    @property
-    def audit(self) -> PostgresAuditLog:
-        return self._parts()[2]
+        return self._records()
 
 
 class PostgresBulkImportReads:
