@@ -11,10 +11,9 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from entrypoints.bulk_import.csv_file import read_csv
-from entrypoints.bulk_import.json_file import read_json
 from entrypoints.bulk_import.records import ImportFileError, ImportRecord, Kind
 from entrypoints.bulk_import.runner import ImportAborted, Importer, Outcome, any_rejected, summary
+from entrypoints.bulk_import.upload import decode, file_format, read_records
 from entrypoints.settings import Settings, load_settings
 
 
@@ -59,20 +58,14 @@ def import_file(file: Path, kind: str | None, dry_run: bool) -> None:
 
 
 def _read(file: Path, kind: Kind | None) -> list[ImportRecord]:
-    text = file.read_text(encoding="utf-8-sig")  # spreadsheets often start CSV files with a BOM
-    suffix = file.suffix.lower()
+    """Read as the console reads an upload (``upload.py``), with the refusal naming the option."""
     try:
-        if suffix == ".json":
-            return read_json(text, (kind,) if kind else tuple(Kind))
-        if suffix == ".csv":
-            if kind is None:
-                raise ImportFileError("a CSV file holds one kind of record: say which with --kind")
-            return read_csv(text, kind)
-        raise ImportFileError("the file name must end in .json or .csv")
+        file_kind = file_format(file.name)
+        if file_kind == "csv" and kind is None:
+            raise ImportFileError("a CSV file holds one kind of record: say which with --kind")
+        return read_records(decode(file.read_bytes()), file_kind, kind)
     except ImportFileError as exc:
         raise FileRefused(f"{file}: {exc}") from None
-    except UnicodeDecodeError:
-        raise FileRefused(f"{file}: not UTF-8 text") from None
 
 
 async def _import(settings: Settings, records: Sequence[ImportRecord], *, dry_run: bool) -> list[Outcome]:

@@ -157,6 +157,10 @@ def test_an_unreadable_file_imports_nothing_and_exits_2(run: Run, database_url: 
     text_file = tmp_path / "data.txt"
     text_file.write_text("{}")
     assert run(str(text_file)).exit_code == 2
+    latin1 = tmp_path / "providers.json"
+    latin1.write_bytes(b'{"providers": [{"name": "Ni\xf1os"}]}')
+    not_utf8 = run(str(latin1))
+    assert (not_utf8.exit_code, "not UTF-8 text" in not_utf8.output) == (2, True)
     assert counts(database_url)["providers"] == 0
 
 
