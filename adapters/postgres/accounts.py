@@ -96,6 +96,10 @@ def _matches(search: str) -> ColumnElement[bool]:
     )
 
 
+def _pending(row: PendingAccountRow) -> PendingAccount:
+    return PendingAccount(row.email, frozenset(Role(value) for value in row.roles), row.created_at)
+
+
 def _account(row: AccountRow | Any) -> Account:
     """From an ORM row or a Core row with the same columns."""
     return Account(
@@ -175,6 +179,14 @@ class SqlAlchemyAccounts:
         )
         return [_account(row) for row in (await self._session.scalars(query)).all()]
 
+    async def pending_listed(self, search: str | None, *, limit: int, offset: int) -> list[PendingAccount]:
+        """Satisfies ``AccountListing`` too."""
+        query = select(PendingAccountRow).order_by(PendingAccountRow.email).limit(limit).offset(offset)
+        if search:
+            query = query.where(PendingAccountRow.email.ilike(_like(search), escape="\\"))
+        rows = (await self._session.scalars(query)).all()
+        return [_pending(row) for row in rows]
+
     async def add_pending(self, pending: PendingAccount) -> PendingAccount:
         row = PendingAccountRow(email=pending.email, roles=sorted(pending.roles))
         try:
@@ -186,7 +198,7 @@ class SqlAlchemyAccounts:
                 code="duplicate_pending_account",
                 details={"email": pending.email},
             ) from None
-        return PendingAccount(row.email, frozenset(Role(v) for v in row.roles), row.created_at)
+        return _pending(row)
 
     async def take_pending(self, email: str) -> PendingAccount | None:
         row = (
@@ -196,7 +208,7 @@ class SqlAlchemyAccounts:
         ).scalar_one_or_none()
         if row is None:
             return None
-        return PendingAccount(row.email, frozenset(Role(v) for v in row.roles), row.created_at)
+        return _pending(row)
 
 
 # The sign-in's statements: fixed, prepared once per connection of the plain asyncpg pool.

@@ -161,6 +161,14 @@ async def list_accounts(
         return await listing.listed(wanted, limit=limit, offset=offset)
 
 
+async def list_pending_accounts(
+    uow: UnitOfWork, listing: AccountListing, search: str | None, *, limit: int, offset: int
+) -> list[PendingAccount]:
+    """The accounts an operator prepared by email whose person has not signed up yet, by email."""
+    async with uow:
+        return await listing.pending_listed(search, limit=limit, offset=offset)
+
+
 async def mirror_to_directory(directory: IdentityDirectory, account: Account) -> bool:
     """Write the account's roles to the directory after the change is committed; False if it failed."""
     try:

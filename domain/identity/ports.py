@@ -58,6 +58,10 @@ class AccountListing(Protocol):
 
     async def listed(self, wanted: AccountFilter, *, limit: int, offset: int) -> list[Account]: ...
 
+    async def pending_listed(self, search: str | None, *, limit: int, offset: int) -> list[PendingAccount]:
+        """The accounts waiting for their person to sign up, by email; ``search``: part of the email."""
+        ...
+
 
 class SignInAccounts(Protocol):
     """What every signed-in request needs of the accounts: read one, and note that it was seen.

@@ -80,6 +80,8 @@ CONSOLE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str] | None]] = 
     ("GET", "/console/accounts"): (STAFF_ONLY, "/console/accounts", None),
     ("GET", "/console/accounts.csv"): (STAFF_ONLY, "/console/accounts.csv", None),
     ("GET", "/console/accounts/{clerk_user_id:str}"): (STAFF_ONLY, "/console/accounts/user_nobody", None),
+    ("GET", "/console/pending-accounts"): (STAFF_ONLY, "/console/pending-accounts?q=ana", None),
+    ("GET", "/console/pending-accounts.csv"): (STAFF_ONLY, "/console/pending-accounts.csv?q=ana", None),
     ("POST", "/console/accounts/{clerk_user_id:str}/roles"): (
         STAFF_ONLY,
         "/console/accounts/user_nobody/roles",

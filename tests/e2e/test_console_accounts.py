@@ -9,8 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.e2e.console_support import STAFF, csrf, csv_rows, readable_refusal, sign_in_staff
-from tests.e2e.identity_support import create_account, deactivate, signed_in_as
+from tests.e2e.identity_support import OPERATOR, create_account, deactivate, signed_in_as
 from tests.e2e.programme_support import Client, household
+from tests.e2e.test_clerk_webhooks import envelope, sign
 from tests.fake_clerk import FakeClerk
 from tests.tokens import TokenMinter
 
@@ -186,3 +187,34 @@ async def test_an_account_is_found_by_its_familys_or_providers_name_and_links_to
     ]
     page = await programme_client.get(f"/console/accounts/{home.family_user}")
     assert f'href="/console/families/{home.family_id}"' in page.text
+
+
+async def test_pending_accounts_are_listed_by_email_until_their_person_signs_up(
+    client: Client, minter: TokenMinter, fake_clerk: FakeClerk
+) -> None:
+    await sign_in_staff(client, minter)
+    for email, roles in [("dana@x.org", ["provider"]), ("eli_100%@x.org", ["family"])]:
+        made = await client.post("/admin/accounts", json={"email": email, "roles": roles}, headers=OPERATOR)
+        assert made.status_code == 201, made.text
+    accounts = await client.get("/console/accounts")
+    assert 'href="/console/pending-accounts"' in accounts.text
+    page = await client.get("/console/pending-accounts")
+    assert page.status_code == 200, page.text
+    assert "dana@x.org" in page.text
+    assert "eli_100%@x.org" in page.text
+    # The search takes % and _ as themselves.
+    searched = await client.get("/console/pending-accounts", params={"q": "_100%"})
+    assert "eli_100%@x.org" in searched.text
+    assert "dana@x.org" not in searched.text
+    assert "dana@x.org" not in (await client.get("/console/pending-accounts", params={"q": "a_a"})).text
+    rows = csv_rows((await client.get("/console/pending-accounts.csv", params={"q": "DANA"})).text)
+    assert [(r["email"], r["roles"]) for r in rows] == [("dana@x.org", "provider")]
+
+    # Dana signs up: the account is hers, no longer waiting.
+    fake_clerk.add_user("user_dana", "dana@x.org")
+    body = envelope("user.created", user_id="user_dana", email="dana@x.org")
+    linked = await client.post("/webhooks/clerk", content=body, headers=sign(body))
+    assert linked.json()["outcome"] == "linked"
+    rows = csv_rows((await client.get("/console/pending-accounts.csv")).text)
+    assert [r["email"] for r in rows] == ["eli_100%@x.org"]
+    assert "dana@x.org" in (await client.get("/console/accounts", params={"q": "dana"})).text
