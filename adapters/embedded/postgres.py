@@ -217,6 +217,11 @@ class EmbeddedPostgres(EmbeddedServer):
         return pid_alive(pid)
 
     def _pg_ctl(self, action: str, *options: str) -> subprocess.CompletedProcess[str]:
+        if self._account is not None:
+            # Run as the server account, pg_ctl reaches the data dir by its path; something may have
+            # taken a parent's o+x away since the start (each pytest session resets
+            # /tmp/pytest-of-root to 0700), so grant it again rather than fail to stop.
+            self._make_reachable_by(self._account)
         return self._run([str(self._bin / "pg_ctl"), action, f"--pgdata={self._pgdata}", *options])
 
     def _run_checked(

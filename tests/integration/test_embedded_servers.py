@@ -90,6 +90,19 @@ def test_postgres_data_survives_restart(tmp_path: Path) -> None:
         assert _pg_fetch_column(second.url, "SELECT name FROM child ORDER BY name") == ["Ada", "Grace"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
+def test_postgres_stops_when_its_path_was_closed_to_the_server_account_meanwhile(tmp_path: Path) -> None:
+    """As a second pytest session does to /tmp/pytest-of-root while the first's server runs."""
+    parent = tmp_path / "closed"
+    server = EmbeddedPostgres(parent / "pg")
+    server.start()
+    try:
+        parent.chmod(0o700)
+    finally:
+        server.stop()
+    assert not (parent / "pg" / "pgdata" / "postmaster.pid").exists()
+
+
 def test_postgres_creates_the_requested_database(tmp_path: Path) -> None:
     with EmbeddedPostgres(tmp_path / "pg", database="other-db") as server:
         assert server.url.endswith("/other-db")
