@@ -21,10 +21,13 @@ def decode(content: bytes) -> str:
         raise ImportFileError("not UTF-8 text") from None
 
 
-def read_records(text: str, file_format: str, kind: Kind | None) -> list[ImportRecord]:
-    """The file's records; ``ImportFileError`` when it cannot be read at all."""
+def read_records(
+    text: str, file_format: str, kind: Kind | None, *, how_to_say_kind: str = ""
+) -> list[ImportRecord]:
+    """The file's records; ``ImportFileError`` when it cannot be read at all. ``how_to_say_kind``
+    ends the refusal of a CSV without its kind (the command's " with --kind")."""
     if file_format == "json":
         return read_json(text, (kind,) if kind else tuple(Kind))
     if kind is None:
-        raise ImportFileError("a CSV file holds one kind of record: say which")
+        raise ImportFileError(f"a CSV file holds one kind of record: say which{how_to_say_kind}")
     return read_csv(text, kind)

@@ -58,12 +58,10 @@ def import_file(file: Path, kind: str | None, dry_run: bool) -> None:
 
 
 def _read(file: Path, kind: Kind | None) -> list[ImportRecord]:
-    """Read as the console reads an upload (``upload.py``), with the refusal naming the option."""
+    """Read as the console reads an upload (``upload.py``); a CSV's refusal names the option."""
     try:
-        file_kind = file_format(file.name)
-        if file_kind == "csv" and kind is None:
-            raise ImportFileError("a CSV file holds one kind of record: say which with --kind")
-        return read_records(decode(file.read_bytes()), file_kind, kind)
+        text = decode(file.read_bytes())
+        return read_records(text, file_format(file.name), kind, how_to_say_kind=" with --kind")
     except ImportFileError as exc:
         raise FileRefused(f"{file}: {exc}") from None
 

@@ -26,6 +26,8 @@ Guard = Any  # Litestar's guard signature; typed loosely because it is generic o
 SESSION_COOKIE = "__session"
 _CALLER = "caller"
 _OPERATOR = "operator"
+# What `operator` names a machine with the API key by (a person is named by their Clerk user id).
+API_KEY_OPERATOR = "api-key"
 
 
 def session_token(connection: Connection) -> str | None:
@@ -93,7 +95,7 @@ async def api_key_or_admin(connection: Connection, handler: BaseRouteHandler) ->
     said it was a machine.
     """
     if connection.app.state.api_keys.accepts(presented_key(connection)):
-        connection.state[_OPERATOR] = "api-key"
+        connection.state[_OPERATOR] = API_KEY_OPERATOR
         return
     if connection.headers.get("x-api-key") is not None:
         raise Unauthenticated("The API key is not valid.", code="unauthenticated")
@@ -110,4 +112,4 @@ def acting_admin(connection: Connection) -> str | None:
     """The signed-in admin who passed ``api_key_or_admin``, or None for an API-key operator (a
     machine has no account of its own to lock out)."""
     who = connection.state.get(_OPERATOR)
-    return None if who in (None, "api-key") else str(who)
+    return None if who in (None, API_KEY_OPERATOR) else str(who)

@@ -8,6 +8,8 @@ With ``CONSOLE_SCREENSHOTS=docs/console`` it writes those pages' screenshots the
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,16 @@ from tests.fakes import FixedClock
 pytestmark = pytest.mark.usefixtures("redis")  # the worker starts on empty queues
 
 
-async def _staff_page(browser: Any, base: str) -> Page:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page: Page = await context.new_page()
-    await _sign_in(page, base, "user_staff")
-    await expect(page.get_by_role("heading", name="Console")).to_be_visible()
-    return page
+@asynccontextmanager
+async def _staff_page(settings: Settings, clock: FixedClock, data_dir: Path) -> AsyncIterator[Page]:
+    """The console served on a real port, and a headless Chromium page signed in as staff."""
+    with served(app_at(_dev_settings(settings, data_dir), clock)) as base:
+        async with chromium() as browser:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            page = await context.new_page()
+            await _sign_in(page, base, "user_staff")
+            await expect(page.get_by_role("heading", name="Console")).to_be_visible()
+            yield page
 
 
 async def test_staff_find_an_account_and_cannot_lock_themselves_out(
@@ -39,25 +45,23 @@ async def test_staff_find_an_account_and_cannot_lock_themselves_out(
 ) -> None:
     await create_account(client, "user_staff", "admin", email="staff@x.org")
     await create_account(client, "user_rosa", "family", email="rosa@x.org")
-    with served(app_at(_dev_settings(settings, tmp_path), clock)) as base:
-        async with chromium() as browser:
-            page = await _staff_page(browser, base)
-            await page.locator("header nav").get_by_role("link", name="Accounts").click()
-            await page.get_by_label("Search").fill("rosa")
-            await page.get_by_role("button", name="Filter").click()
-            await expect(page.locator("#accounts")).to_contain_text("rosa@x.org")
-            await expect(page.locator("#accounts")).not_to_contain_text("staff@x.org")
-            await page.get_by_label("Search").fill("")
-            await page.get_by_role("button", name="Filter").click()
-            await expect(page.locator("#accounts")).to_contain_text("staff@x.org")
-            await _shot(page, "accounts")
+    async with _staff_page(settings, clock, tmp_path) as page:
+        await page.locator("header nav").get_by_role("link", name="Accounts").click()
+        await page.get_by_label("Search").fill("rosa")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(page.locator("#accounts")).to_contain_text("rosa@x.org")
+        await expect(page.locator("#accounts")).not_to_contain_text("staff@x.org")
+        await page.get_by_label("Search").fill("")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(page.locator("#accounts")).to_contain_text("staff@x.org")
+        await _shot(page, "accounts")
 
-            await page.locator("#accounts").get_by_role("link", name="staff@x.org").click()
-            await expect(page.get_by_role("heading", name="Account staff@x.org")).to_be_visible()
-            await page.get_by_role("button", name="Deactivate").click()
-            await expect(page.get_by_role("alert")).to_contain_text("cannot deactivate your own account")
-            await expect(page.locator("#status")).to_have_text("active")
-            await _shot(page, "account")
+        await page.locator("#accounts").get_by_role("link", name="staff@x.org").click()
+        await expect(page.get_by_role("heading", name="Account staff@x.org")).to_be_visible()
+        await page.get_by_role("button", name="Deactivate").click()
+        await expect(page.get_by_role("alert")).to_contain_text("cannot deactivate your own account")
+        await expect(page.locator("#status")).to_have_text("active")
+        await _shot(page, "account")
 
 
 async def test_staff_find_a_failed_message_and_resend_it(
@@ -66,23 +70,21 @@ async def test_staff_find_a_failed_message_and_resend_it(
     await create_account(client, "user_staff", "admin")
     _, message_id = await _onboarded(client, fake_clerk, "web")
     await _failed(settings, message_id)
-    with served(app_at(_dev_settings(settings, tmp_path), clock)) as base:
-        async with chromium() as browser:
-            page = await _staff_page(browser, base)
-            await page.locator("header nav").get_by_role("link", name="Messages").click()
-            await page.get_by_label("Status").select_option("failed")
-            await page.get_by_role("button", name="Filter").click()
-            listed = page.locator("#messages tbody tr")
-            await expect(listed).to_have_count(1)
-            await expect(listed).to_contain_text("SMTP: the relay was down")
-            await _shot(page, "messages")
+    async with _staff_page(settings, clock, tmp_path) as page:
+        await page.locator("header nav").get_by_role("link", name="Messages").click()
+        await page.get_by_label("Status").select_option("failed")
+        await page.get_by_role("button", name="Filter").click()
+        listed = page.locator("#messages tbody tr")
+        await expect(listed).to_have_count(1)
+        await expect(listed).to_contain_text("SMTP: the relay was down")
+        await _shot(page, "messages")
 
-            await listed.get_by_role("link", name=str(message_id)).click()
-            await expect(page.get_by_role("heading", name=f"Message {message_id}")).to_be_visible()
-            await page.get_by_role("button", name="Resend").click()
-            await expect(page.get_by_role("status")).to_contain_text(f"Message {message_id} is pending again")
-            await expect(page.get_by_role("button", name="Resend")).to_have_count(0)
-            await _shot(page, "message")
+        await listed.get_by_role("link", name=str(message_id)).click()
+        await expect(page.get_by_role("heading", name=f"Message {message_id}")).to_be_visible()
+        await page.get_by_role("button", name="Resend").click()
+        await expect(page.get_by_role("status")).to_contain_text(f"Message {message_id} is pending again")
+        await expect(page.get_by_role("button", name="Resend")).to_have_count(0)
+        await _shot(page, "message")
 
 
 def _spring_file(folder: Path) -> Path:
@@ -99,23 +101,21 @@ async def test_staff_upload_a_file_and_the_page_follows_the_import_by_itself(
 ) -> None:
     await create_account(client, "user_staff", "admin")
     upload = _spring_file(tmp_path)
-    with served(app_at(_dev_settings(settings, tmp_path), clock)) as base:
-        async with chromium() as browser:
-            page = await _staff_page(browser, base)
-            await page.locator("header nav").get_by_role("link", name="Imports").click()
-            await expect(page.get_by_role("heading", name="Imports", exact=True)).to_be_visible()
-            await page.locator("#import-form input[type=file]").set_input_files(upload)
-            await page.get_by_role("button", name="Import").click()
-            await expect(page.get_by_role("heading", name="Import of spring.json")).to_be_visible()
-            await expect(page.locator("#import-status")).to_have_text("queued")
-            console_worker()
-            # Nobody presses anything: the page reloads itself until the import is done.
-            await expect(page.locator("#import-done")).to_be_visible(timeout=3 * WAIT_MS)
-            await expect(page.locator("#import-counts")).to_have_text(
-                "3 of 3: 2 created, 0 updated, 0 unchanged, 1 rejected"
-            )
-            await expect(page.locator("#rejections")).to_contain_text("must be a date")
-            await _shot(page, "import")
-            await page.get_by_role("link", name="All imports").click()
-            await expect(page.locator("#imports")).to_contain_text("done")
-            await _shot(page, "imports")
+    async with _staff_page(settings, clock, tmp_path) as page:
+        await page.locator("header nav").get_by_role("link", name="Imports").click()
+        await expect(page.get_by_role("heading", name="Imports", exact=True)).to_be_visible()
+        await page.locator("#import-form input[type=file]").set_input_files(upload)
+        await page.get_by_role("button", name="Import").click()
+        await expect(page.get_by_role("heading", name="Import of spring.json")).to_be_visible()
+        await expect(page.locator("#import-status")).to_have_text("queued")
+        console_worker()
+        # Nobody presses anything: the page reloads itself until the import is done.
+        await expect(page.locator("#import-done")).to_be_visible(timeout=3 * WAIT_MS)
+        await expect(page.locator("#import-counts")).to_have_text(
+            "3 of 3: 2 created, 0 updated, 0 unchanged, 1 rejected"
+        )
+        await expect(page.locator("#rejections")).to_contain_text("must be a date")
+        await _shot(page, "import")
+        await page.get_by_role("link", name="All imports").click()
+        await expect(page.locator("#imports")).to_contain_text("done")
+        await _shot(page, "imports")

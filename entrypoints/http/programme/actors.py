@@ -20,7 +20,7 @@ from domain.errors import Forbidden, Unauthenticated
 from domain.identity.access import admit, linked_family_id, linked_provider_id
 from domain.identity.model import Account, Role
 from domain.programme.actors import Actor
-from entrypoints.http.auth import Connection, Guard, operator, required_caller
+from entrypoints.http.auth import API_KEY_OPERATOR, Connection, Guard, operator, required_caller
 
 AnyRequest = Request[Any, Any, Any]
 PROGRAMME_ROLES = (Role.ADMIN, Role.FAMILY, Role.PROVIDER)
@@ -77,7 +77,7 @@ async def programme_actor(request: AnyRequest) -> Actor:
     found: Actor | None = request.state.get(_ACTOR)
     if found is not None:
         return found
-    if operator(request) == "api-key":
+    if operator(request) == API_KEY_OPERATOR:
         return Actor.admin()
     await programme_person(request, request.route_handler)  # a signed-in admin, or an unguarded route
     actor: Actor = request.state[_ACTOR]
